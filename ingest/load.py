@@ -1,0 +1,433 @@
+"""Read one corpus file into text: plain text and Markdown, Word (.docx), PDF and HTML.
+
+``load_file`` decodes and extracts, nothing more: NFC and page-artefact clean-up happen in the next
+stage, so offsets into ``LoadedFile.text`` are offsets into what this module produced. Tables from
+.docx and HTML are rendered the way document 002 is laid out, which the structure parser reads as
+table rows: each cell on its own line prefixed by one tab (a cell's further paragraphs on the lines
+after it, without a tab), and an empty line after each row.
+
+Every failure is a ``LoadError`` whose message, in Vietnamese because officials read it in the UI and
+the CLI, names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
+
+import docx
+from docx.table import Table, _Row
+from docx.text.paragraph import Paragraph
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError
+
+from ingest.errors import LoadError
+
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+
+_FORMATS = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+_MIB = 1024 * 1024
+
+# Share of control characters above which a "text" file is taken for binary data.
+_MAX_CONTROL_SHARE = 0.05
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f-\x9f]")  # \t \n \v \f \r are ordinary text
+
+
+def _vietnamese_only_letters() -> str:
+    """Vietnamese letters that Latin-1 and windows-1252 cannot encode: ă, ơ, ư, đ, ạ, ế ..."""
+    composed = {
+        unicodedata.normalize("NFC", base + tone)
+        for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+        for tone in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+    }
+    return "".join(sorted(letter for letter in composed | {"đ", "Đ"} if ord(letter) > 0xFF))
+
+
+# Vietnamese read as windows-1258 (base letter + combining tone mark) is full of these after NFC.
+_VIETNAMESE_ONLY = re.compile(f"[{_vietnamese_only_letters()}]")
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+_UTF8 = ("utf-8", "utf-8-sig")
+_LEGACY_HINT = (
+    "; nếu chữ tiếng Việt hiển thị sai (tệp soạn bằng phông TCVN3 hoặc VNI), hãy chuyển tệp sang Unicode "
+    "(ví dụ bằng Unikey) rồi nạp lại"
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """The text of one file, as decoded or extracted, before normalisation.
+
+    ``sha256`` is the digest of the file's bytes; ``encoding`` is the text encoding that was decoded
+    (None for .docx and .pdf); ``notes`` are things the user should know about the conversion, in
+    Vietnamese (e.g. "đã chuyển mã từ windows-1258 sang UTF-8").
+    """
+
+    path: Path
+    text: str
+    sha256: str
+    format: str  # "txt" | "md" | "docx" | "pdf" | "html"
+    encoding: str | None
+    notes: tuple[str, ...] = ()
+
+
+class _Extracted(NamedTuple):
+    text: str
+    encoding: str | None
+    notes: tuple[str, ...]
+
+
+def load_file(path: Path, max_bytes: int) -> LoadedFile:
+    """Read a .txt, .md, .docx, .pdf, .html or .htm file into text.
+
+    Text files are decoded from UTF-8 (with or without BOM), UTF-16 with a BOM, or else a legacy
+    encoding (windows-1258, the Vietnamese code page, when the bytes read as Vietnamese; otherwise
+    windows-1252, then Latin-1), and a conversion is recorded in ``notes``. HTML uses its
+    ``<meta charset>`` when that decodes, else the same rules. The text is not normalised.
+
+    :param path: the file to read.
+    :param max_bytes: the largest file accepted (``Settings.max_file_mb`` in bytes).
+    :returns: the file's text, digest, format, encoding and notes.
+    :raises LoadError: the file is missing, too large, of an unsupported type, empty, binary where
+        text was expected, damaged, password-protected, or a PDF without a text layer.
+    """
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise LoadError(
+            f"{path.name}: định dạng {path.suffix or '(không có đuôi)'} không được hỗ trợ. "
+            f"Hãy chuyển tệp sang một trong các định dạng {', '.join(SUPPORTED_EXTENSIONS)} rồi thử lại."
+        )
+    data = _read_bytes(path, max_bytes)
+    extracted = _EXTRACTORS[fmt](data, path) if data else None
+    if extracted is None or not extracted.text.strip():
+        raise LoadError(f"{path.name}: tệp rỗng, không có nội dung văn bản. Hãy kiểm tra lại tệp rồi thử lại.")
+    return LoadedFile(
+        path=path,
+        text=extracted.text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=fmt,
+        encoding=extracted.encoding,
+        notes=extracted.notes,
+    )
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(
+                f"{path.name}: tệp có dung lượng {_megabytes(size)}, vượt giới hạn {_megabytes(max_bytes)} "
+                "(CDS_MAX_FILE_MB). Hãy tách tệp thành các phần nhỏ hơn hoặc tăng CDS_MAX_FILE_MB rồi thử lại."
+            )
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise LoadError(f"{path.name}: không tìm thấy tệp. Hãy kiểm tra lại đường dẫn rồi thử lại.") from exc
+    except OSError as exc:
+        raise LoadError(
+            f"{path.name}: không đọc được tệp ({exc.strerror}). Hãy kiểm tra quyền truy cập tệp rồi thử lại."
+        ) from exc
+
+
+def _megabytes(size: int) -> str:
+    """Vietnamese notation, with a decimal comma: "20,00 MB"."""
+    return f"{size / _MIB:.2f} MB".replace(".", ",")
+
+
+# --- plain text ---------------------------------------------------------------------------------
+
+
+def _decode_text(data: bytes, path: Path) -> _Extracted:
+    text, encoding = _decode(data)
+    if "\x00" in text or len(_CONTROL.findall(text)) > _MAX_CONTROL_SHARE * len(text):
+        raise LoadError(
+            f"{path.name}: tệp có đuôi {path.suffix} nhưng nội dung là dữ liệu nhị phân, không phải văn bản. "
+            "Hãy chọn đúng tệp hoặc lưu lại tệp dưới dạng văn bản UTF-8 rồi thử lại."
+        )
+    return _Extracted(text, encoding, _conversion_notes(encoding))
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode with the first encoding that fits: BOM, UTF-8, then a legacy code page."""
+    if data.startswith(codecs.BOM_UTF8):
+        with suppress(UnicodeDecodeError):
+            return data.decode("utf-8-sig"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        with suppress(UnicodeDecodeError):
+            return data.decode("utf-16"), "utf-16"
+    with suppress(UnicodeDecodeError):
+        return data.decode("utf-8"), "utf-8"
+    with suppress(UnicodeDecodeError):
+        text = data.decode("windows-1258")
+        if _vietnamese_score(text) > 0:
+            return text, "windows-1258"
+    with suppress(UnicodeDecodeError):
+        return data.decode("windows-1252"), "windows-1252"
+    return data.decode("latin-1"), "latin-1"
+
+
+def _vietnamese_score(text: str) -> int:
+    """Vietnamese-only letters minus combining marks left over after NFC.
+
+    Vietnamese read as windows-1258 composes completely and is full of ă, ơ, ư, đ, ạ ...; Western
+    text read that way gets such letters only from its rare ã, õ, ð, ý, and its ì, ò ... turn into
+    marks that compose with nothing.
+    """
+    composed = unicodedata.normalize("NFC", text)
+    return len(_VIETNAMESE_ONLY.findall(composed)) - len(_COMBINING.findall(composed))
+
+
+def _conversion_notes(encoding: str) -> tuple[str, ...]:
+    if codecs.lookup(encoding).name in _UTF8:
+        return ()
+    note = f"đã chuyển mã từ {encoding} sang UTF-8"
+    return (note + _LEGACY_HINT,) if encoding in ("windows-1252", "latin-1") else (note,)
+
+
+# --- tables (docx and HTML) ---------------------------------------------------------------------
+
+
+def _table_row_lines(cells: Iterable[list[str]]) -> list[str]:
+    """One row in 002's layout: "\\t" + first paragraph per cell, further paragraphs bare, then ""."""
+    lines = []
+    for paragraphs in cells:
+        first, *rest = paragraphs or [""]
+        lines.append("\t" + first)
+        lines.extend(rest)
+    lines.append("")
+    return lines
+
+
+# --- docx ---------------------------------------------------------------------------------------
+
+
+def _extract_docx(data: bytes, path: Path) -> _Extracted:
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines = list(_docx_lines(document.iter_inner_content()))
+    except Exception as exc:  # python-docx, zipfile and lxml raise many types on a damaged package
+        raise LoadError(
+            f"{path.name}: không phải tệp Word .docx hợp lệ (tệp hỏng, hoặc là tệp .doc cũ đổi đuôi). "
+            "Hãy mở tệp bằng Word, lưu lại dưới dạng .docx rồi thử lại."
+        ) from exc
+    return _Extracted("\n".join(lines) + "\n", None, ())
+
+
+def _docx_lines(blocks: Iterable[Paragraph | Table]) -> Iterator[str]:
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            yield from _paragraph_lines(block)
+        else:
+            for row in block.rows:
+                yield from _table_row_lines(_docx_row_cells(row))
+
+
+def _docx_row_cells(row: _Row) -> list[list[str]]:
+    """The lines of each grid column of a row.
+
+    A cell spanning columns gives its text once, then empty cells, so rows keep the table's width
+    without repeating text; a vertically merged cell repeats in every row it covers, so each row
+    stays complete (its lead agency, its deadline) on its own.
+    """
+    cells: list[list[str]] = [[] for _ in range(row.grid_cols_before)]
+    grid = row.cells  # one entry per grid column: a spanning cell appears grid_span times
+    column = 0
+    while column < len(grid):
+        cell = grid[column]
+        cells.append(list(_docx_lines(cell.iter_inner_content())))
+        cells.extend([] for _ in range(cell.grid_span - 1))
+        column += cell.grid_span
+    cells.extend([] for _ in range(row.grid_cols_after))
+    return cells
+
+
+def _paragraph_lines(paragraph: Paragraph) -> list[str]:
+    # A tab would make the line look like a table cell to the structure parser.
+    return [line for raw in paragraph.text.replace("\t", " ").split("\n") if (line := raw.strip())]
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def _extract_pdf(data: bytes, path: Path) -> _Extracted:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        locked = reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED
+        pages = [] if locked else [page.extract_text() or "" for page in reader.pages]
+    except DependencyError as exc:  # AES needs the optional cryptography package
+        raise LoadError(
+            f"{path.name}: tệp PDF được mã hóa (AES) nên không đọc được. "
+            "Hãy mở tệp bằng trình đọc PDF, lưu (hoặc in) ra một bản PDF không mã hóa rồi thử lại."
+        ) from exc
+    except Exception as exc:  # pypdf raises many types on a damaged file
+        raise LoadError(
+            f"{path.name}: tệp PDF bị hỏng hoặc không đúng định dạng PDF. "
+            "Hãy mở thử tệp bằng trình đọc PDF, lưu (hoặc in) ra một bản PDF mới rồi thử lại."
+        ) from exc
+    if locked:
+        raise LoadError(
+            f"{path.name}: tệp PDF được bảo vệ bằng mật khẩu. "
+            "Hãy mở tệp bằng mật khẩu, lưu một bản không đặt mật khẩu rồi thử lại."
+        )
+    blank = [str(number) for number, text in enumerate(pages, start=1) if not text.strip()]
+    if len(blank) == len(pages):
+        raise LoadError(
+            f"{path.name}: tệp PDF không có lớp văn bản (có thể là bản quét), cần nhận dạng ký tự (OCR). "
+            "Hãy chạy OCR cho tệp (ví dụ bằng ocrmypdf) hoặc dùng bản Word/PDF gốc rồi thử lại."
+        )
+    notes = (f"trang {', '.join(blank)} không có chữ (trang trắng hoặc ảnh quét) nên không được nạp",) if blank else ()
+    return _Extracted("\n".join(pages), None, notes)
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+_SKIPPED_TAGS = frozenset({"script", "style", "nav", "header", "footer", "title", "noscript"})
+_TABLE_TAGS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption"})
+_BLOCK_TAGS = _TABLE_TAGS | frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "br", "dd", "div", "dl", "dt", "fieldset",
+        "figcaption", "figure", "form", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p",
+        "pre", "section", "ul",
+    }
+)  # fmt: skip
+
+
+def _extract_html(data: bytes, path: Path) -> _Extracted:
+    decoded = _decode_html(data, path)
+    parser = _HtmlText()
+    parser.feed(decoded.text)
+    parser.close()
+    return decoded._replace(text=parser.text())
+
+
+def _decode_html(data: bytes, path: Path) -> _Extracted:
+    """The declared ``<meta charset>`` unless a BOM says otherwise or it does not decode; else as text."""
+    declared = _META_CHARSET.search(data[:4096])
+    if declared and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = declared.group(1).decode("ascii").lower()
+        with suppress(LookupError, UnicodeDecodeError):
+            return _Extracted(data.decode(encoding), encoding, _conversion_notes(encoding))
+    return _decode_text(data, path)
+
+
+@dataclass
+class _HtmlTable:
+    row: list[list[str]] | None = None
+    cell: list[str] | None = None
+    colspan: int = 1
+
+
+class _HtmlText(HTMLParser):
+    """Visible text of a page, one block per line, tables as in ``_table_row_lines``.
+
+    A table nested in a cell is flattened into that cell's paragraphs.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._lines: list[str] = []
+        self._inline: list[str] = []
+        self._skipping = 0
+        self._tables: list[_HtmlTable] = []
+
+    def text(self) -> str:
+        return "\n".join(self._lines) + "\n"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping += 1
+        if self._skipping:
+            return
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag == "table":
+            self._tables.append(_HtmlTable())
+        elif tag == "tr" and self._tables:
+            self._end_row()
+            self._tables[-1].row = []
+        elif tag in ("td", "th") and self._tables:
+            self._end_cell()
+            table = self._tables[-1]
+            table.cell, table.colspan = [], _colspan(attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+            return
+        if self._skipping:
+            return
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag in ("td", "th") and self._tables:
+            self._end_cell()
+        elif tag == "tr" and self._tables:
+            self._end_row()
+        elif tag == "table" and self._tables:
+            self._end_row()
+            self._tables.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self._inline.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+        while self._tables:
+            self._end_row()
+            self._tables.pop()
+
+    def _flush(self) -> None:
+        line = " ".join("".join(self._inline).split())
+        self._inline.clear()
+        if not line:
+            return
+        if self._tables and self._tables[-1].cell is not None:
+            self._tables[-1].cell.append(line)
+        else:
+            self._lines.append(line)
+
+    def _end_cell(self) -> None:
+        table = self._tables[-1]
+        if table.cell is None:
+            return
+        if table.row is None:  # a cell without <tr>
+            table.row = []
+        table.row.append(table.cell)
+        table.row.extend([] for _ in range(table.colspan - 1))
+        table.cell = None
+
+    def _end_row(self) -> None:
+        self._end_cell()
+        table = self._tables[-1]
+        row, table.row = table.row, None
+        if not row:
+            return
+        outer = self._tables[-2] if len(self._tables) > 1 else None
+        if outer is not None and outer.cell is not None:
+            outer.cell.extend(paragraph for cell in row for paragraph in cell)
+        else:
+            self._lines.extend(_table_row_lines(row))
+
+
+def _colspan(attrs: list[tuple[str, str | None]]) -> int:
+    value = dict(attrs).get("colspan") or "1"
+    return max(1, int(value)) if value.strip().isdigit() else 1
+
+
+_EXTRACTORS = {
+    "txt": _decode_text,
+    "md": _decode_text,
+    "docx": _extract_docx,
+    "pdf": _extract_pdf,
+    "html": _extract_html,
+}
