@@ -124,8 +124,9 @@ class Chunk:
     end: int
     text: str  # == normalised text[start:end]
     clause_ids: tuple[str, ...] = field(default=())  # every clause the chunk overlaps
+    fields_text: str = ""  # table rows: "Cơ quan chủ trì: …" lines, embedded instead of the bare cells
 
     @property
     def embed_text(self) -> str:
-        """What is embedded and BM25-indexed: the breadcrumb, then the text."""
-        return " › ".join(self.breadcrumb) + "\n" + self.text
+        """What is embedded and BM25-indexed: the breadcrumb, then the text (or its labelled fields)."""
+        return " › ".join(self.breadcrumb) + "\n" + (self.fields_text or self.text)

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     qdrant_api_key: str | None = None
     collection: str = "cds"
 
+    embed_cache: Path | None = None  # default: <data_dir>/embeddings.sqlite; may be shared by several indexes
+
     chunk_max_chars: int = Field(1400, ge=200, le=4000)
     max_file_mb: float = Field(20.0, gt=0)
     top_k: int = Field(8, gt=0, le=50)
@@ -52,4 +54,4 @@ class Settings(BaseSettings):
 
     @property
     def cache_path(self) -> Path:
-        return self.data_dir / "embeddings.sqlite"
+        return self.embed_cache or self.data_dir / "embeddings.sqlite"

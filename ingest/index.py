@@ -1,0 +1,416 @@
+"""The Qdrant collection: one schema, two engines.
+
+* Embedded (default): a Qdrant Edge shard (qdrant-edge-py) under ``<data_dir>/index``, the real
+  Qdrant engine in-process. A shard is opened by one process at a time.
+* Server: qdrant-client against ``CDS_QDRANT_URL`` (a Qdrant server or cluster), or against
+  ``CDS_QDRANT_PATH`` (qdrant-client's local mode, which has the server's semantics; tests use it).
+
+Both are LlamaIndex vector stores holding LlamaIndex ``TextNode`` payloads, with a dense vector
+``dense`` (cosine) and a sparse BM25 vector ``bm25`` (IDF modifier) per node and keyword indexes on
+the fields retrieval filters by. Hybrid search fuses the dense and sparse candidate lists with
+weighted RRF inside Qdrant.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import qdrant_edge as E
+from llama_index.core.schema import BaseNode, MetadataMode
+from llama_index.core.vector_stores.types import (
+    BasePydanticVectorStore,
+    FilterOperator,
+    MetadataFilters,
+    VectorStoreQuery,
+    VectorStoreQueryMode,
+    VectorStoreQueryResult,
+)
+from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
+from llama_index.vector_stores.qdrant import QdrantVectorStore
+from pydantic import PrivateAttr
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+
+from ingest.errors import StoreError
+from ingest.settings import Settings
+from ingest.sparse import Bm25Encoder, SparseVec
+
+DENSE = "dense"
+SPARSE = "bm25"
+RRF_K = 60
+KEYWORD_FIELDS = ("doc_id", "kind", "doc_kind", "status", "level", "clause_id")
+SearchMode = Literal["hybrid", "dense", "sparse"]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrict a search; each non-empty tuple must match (any of its values)."""
+
+    doc_ids: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()  # chunk kind: text, table_row, task, article, ...
+    doc_kinds: tuple[str, ...] = ()  # guidance, task_table, training, plan, law, resolution, other
+    statuses: tuple[str, ...] = ()  # draft, in_force, amended, guidance, reference, unknown
+    levels: tuple[str, ...] = ()  # bộ, tỉnh, xã, quốc gia
+
+    def conditions(self) -> list[tuple[str, list[str]]]:
+        pairs = [("doc_id", self.doc_ids), ("kind", self.kinds), ("doc_kind", self.doc_kinds),
+                 ("status", self.statuses), ("level", self.levels)]
+        return [(key, list(values)) for key, values in pairs if values]
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+class IndexStore(Protocol):
+    """What ingest and retrieval need from either engine (both are also LlamaIndex vector stores)."""
+
+    def add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]: ...
+    def delete(self, ref_doc_id: str, **kwargs: Any) -> None: ...
+    def delete_nodes(self, node_ids: list[str] | None = None, filters: Any = None, **kwargs: Any) -> None: ...
+    def node_ids(self, doc_id: str) -> set[str]: ...
+    def doc_ids(self) -> set[str]: ...
+    def count(self) -> int: ...
+    def search(self, dense: np.ndarray | None, sparse: SparseVec | None, limit: int,
+               filters: SearchFilters = SearchFilters(), mode: SearchMode = "hybrid",
+               weights: tuple[float, float] = (1.0, 1.0), prefetch: int = 50) -> list[Hit]: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def _tie_break(hits: list[Hit], limit: int) -> list[Hit]:
+    # RRF gives equal scores to a dense-only and a sparse-only hit at the same rank; engines order
+    # such ties differently, so order them by id to make both engines return the same list.
+    return sorted(hits, key=lambda h: (-round(h.score, 6), h.id))[:limit]
+
+
+def _modes(mode: SearchMode, dense: np.ndarray | None, sparse: SparseVec | None) -> tuple[bool, bool]:
+    use_dense = mode in ("hybrid", "dense") and dense is not None
+    use_sparse = mode in ("hybrid", "sparse") and sparse is not None and bool(sparse.indices)
+    return use_dense, use_sparse
+
+
+_OPEN_SHARDS: dict[Path, "EdgeVectorStore"] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+class EdgeVectorStore(BasePydanticVectorStore):
+    """LlamaIndex vector store over a Qdrant Edge shard (in-process Qdrant engine).
+
+    >>> store = EdgeVectorStore.open(Path("/tmp/cds-index"), dim=384)   # doctest: +SKIP
+    >>> store.add(nodes)                                                 # doctest: +SKIP
+    """
+
+    stores_text: bool = True
+    path: str
+    dim: int
+    _shard: Any = PrivateAttr()
+    _encoder: Bm25Encoder = PrivateAttr(default_factory=Bm25Encoder)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, path: Path, dim: int) -> "EdgeVectorStore":
+        """Open (or create) the shard at ``path``; one instance per path per process."""
+        path = path.resolve()
+        with _OPEN_LOCK:
+            store = _OPEN_SHARDS.get(path)
+            if store is not None and store._shard is not None:
+                if store.dim != dim:
+                    raise StoreError(f"{path}: the index holds {store.dim}-dimensional vectors, not {dim}.")
+                return store
+            store = cls(path=str(path), dim=dim)
+            store._shard = _open_shard(path, dim)
+            _OPEN_SHARDS[path] = store
+            return store
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EdgeVectorStore"
+
+    @property
+    def client(self) -> Any:
+        return self._shard
+
+    def add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]:
+        points = []
+        for node in nodes:
+            sparse = self._encoder.encode_document(node.get_content(MetadataMode.EMBED))
+            vector = {DENSE: list(node.get_embedding())}
+            if sparse.indices:
+                vector[SPARSE] = E.SparseVector(indices=sparse.indices, values=sparse.values)
+            payload = node_to_metadata_dict(node, remove_text=False, flat_metadata=False)
+            points.append(E.Point(id=node.node_id, vector=vector, payload=payload))
+        with self._lock:
+            for i in range(0, len(points), 256):
+                self._shard.update(E.UpdateOperation.upsert_points(points[i : i + 256]))
+        return [n.node_id for n in nodes]
+
+    def delete(self, ref_doc_id: str, **kwargs: Any) -> None:
+        self._delete_filter(E.Filter(must=[E.FieldCondition(key="doc_id", match=E.MatchValue(ref_doc_id))]))
+
+    def delete_nodes(self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None,
+                     **kwargs: Any) -> None:
+        with self._lock:
+            if node_ids:
+                self._shard.update(E.UpdateOperation.delete_points(list(node_ids)))
+        if filters is not None:
+            self._delete_filter(_edge_metadata_filter(filters))
+
+    def clear(self) -> None:
+        self._delete_filter(E.Filter())
+
+    def _delete_filter(self, flt: Any) -> None:
+        with self._lock:
+            self._shard.update(E.UpdateOperation.delete_points_by_filter(flt))
+
+    def node_ids(self, doc_id: str) -> set[str]:
+        flt = E.Filter(must=[E.FieldCondition(key="doc_id", match=E.MatchValue(doc_id))])
+        return {str(r.id) for r in self._scroll(flt, with_payload=False)}
+
+    def doc_ids(self) -> set[str]:
+        hits = self._shard.facet(E.FacetRequest(key="doc_id", limit=100_000, exact=True))
+        return {str(h.value) for h in hits}
+
+    def count(self) -> int:
+        return int(self._shard.count(E.CountRequest(exact=True)))
+
+    def get_nodes(self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None,
+                  **kwargs: Any) -> list[BaseNode]:
+        if node_ids is not None:
+            records = self._shard.retrieve(list(node_ids), True, False)
+        else:
+            records = self._scroll(_edge_metadata_filter(filters) if filters else None, with_payload=True)
+        return [metadata_dict_to_node(dict(r.payload)) for r in records]
+
+    def _scroll(self, flt: Any, with_payload: bool) -> list[Any]:
+        out, offset = [], None
+        while True:
+            page, offset = self._shard.scroll(
+                E.ScrollRequest(offset=offset, limit=1000, filter=flt, with_payload=with_payload, with_vector=False)
+            )
+            out.extend(page)
+            if offset is None:
+                return out
+
+    def search(self, dense: np.ndarray | None, sparse: SparseVec | None, limit: int,
+               filters: SearchFilters = SearchFilters(), mode: SearchMode = "hybrid",
+               weights: tuple[float, float] = (1.0, 1.0), prefetch: int = 50) -> list[Hit]:
+        """Dense, sparse or hybrid (weighted RRF inside the engine) search."""
+        return self._search(dense, sparse, limit, _edge_filter(filters), mode, weights, prefetch)
+
+    def _search(self, dense, sparse, limit, flt, mode, weights, prefetch) -> list[Hit]:
+        use_dense, use_sparse = _modes(mode, dense, sparse)
+        stages = []
+        if use_dense:
+            stages.append((E.Query.Nearest(np.asarray(dense, np.float32).tolist(), using=DENSE), weights[0]))
+        if use_sparse:
+            stages.append((E.Query.Nearest(E.SparseVector(indices=sparse.indices, values=sparse.values),
+                                           using=SPARSE), weights[1]))
+        if not stages:
+            return []
+        fetch = limit + 10
+        if len(stages) == 1:
+            request = E.QueryRequest(limit=fetch, query=stages[0][0], filter=flt, with_payload=True)
+        else:
+            request = E.QueryRequest(
+                limit=fetch,
+                prefetches=[E.Prefetch(limit=max(prefetch, fetch), query=q, filter=flt) for q, _ in stages],
+                query=E.Fusion.Rrf(k=RRF_K, weights=[w for _, w in stages]),
+                filter=flt,
+                with_payload=True,
+            )
+        points = self._shard.query(request)
+        return _tie_break([Hit(str(p.id), float(p.score), dict(p.payload)) for p in points], limit)
+
+    def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
+        """LlamaIndex query: DEFAULT (dense), SPARSE or HYBRID (RRF) over ``query_embedding``/``query_str``."""
+        modes = {VectorStoreQueryMode.DEFAULT: "dense", VectorStoreQueryMode.SPARSE: "sparse",
+                 VectorStoreQueryMode.HYBRID: "hybrid"}
+        if query.mode not in modes:
+            raise ValueError(f"EdgeVectorStore supports query modes {[m.value for m in modes]}, got {query.mode.value!r}")
+        sparse = self._encoder.encode_query(query.query_str) if query.query_str else None
+        dense = np.asarray(query.query_embedding, np.float32) if query.query_embedding is not None else None
+        flt = _edge_metadata_filter(query.filters) if query.filters else None
+        hits = self._search(dense, sparse, query.similarity_top_k, flt, modes[query.mode], (1.0, 1.0), 50)
+        nodes = [metadata_dict_to_node(h.payload) for h in hits]
+        return VectorStoreQueryResult(nodes=nodes, similarities=[h.score for h in hits], ids=[h.id for h in hits])
+
+    def flush(self) -> None:
+        with self._lock:
+            self._shard.flush()
+
+    def close(self) -> None:
+        with _OPEN_LOCK:
+            if self._shard is not None:
+                self._shard.close()
+                self._shard = None
+            _OPEN_SHARDS.pop(Path(self.path), None)
+
+
+def _open_shard(path: Path, dim: int) -> Any:
+    config = E.EdgeConfig(
+        vectors={DENSE: E.EdgeVectorParams(size=dim, distance=E.Distance.Cosine)},
+        sparse_vectors={SPARSE: E.EdgeSparseVectorParams(modifier=E.Modifier.Idf)},
+    )
+    try:
+        if (path / "segments").is_dir():
+            return E.EdgeShard.load(str(path), config)
+        path.mkdir(parents=True, exist_ok=True)
+        shard = E.EdgeShard.create(str(path), config)
+        for field in KEYWORD_FIELDS:
+            shard.update(E.UpdateOperation.create_field_index(field, E.PayloadSchemaType.Keyword))
+        return shard
+    except Exception as exc:  # the engine raises bare Exception with a message
+        message = str(exc)
+        if "WouldBlock" in message:
+            raise StoreError(
+                f"{path}: the embedded index is open in another process (for example `cds serve` or `cds ui`). "
+                "Stop that process, or run a Qdrant server and set CDS_QDRANT_URL so several processes can share it."
+            ) from exc
+        if "incompatible" in message.lower():
+            raise StoreError(
+                f"{path}: the index was built with another embedder ({message}). "
+                "Run `cds ingest --rebuild` to rebuild it."
+            ) from exc
+        raise StoreError(f"{path}: cannot open the embedded index: {message}") from exc
+
+
+def _edge_filter(filters: SearchFilters) -> Any:
+    conditions = filters.conditions()
+    if not conditions:
+        return None
+    return E.Filter(must=[E.FieldCondition(key=k, match=E.MatchAny(v)) for k, v in conditions])
+
+
+def _edge_metadata_filter(filters: MetadataFilters) -> Any:
+    conditions = []
+    for f in filters.filters:
+        if isinstance(f, MetadataFilters) or f.operator not in (FilterOperator.EQ, FilterOperator.IN):
+            raise ValueError("EdgeVectorStore supports flat EQ and IN metadata filters only")
+        values = f.value if isinstance(f.value, list) else [f.value]
+        conditions.append(E.FieldCondition(key=f.key, match=E.MatchAny(values)))
+    if str(getattr(filters.condition, "value", filters.condition)) == "or":
+        return E.Filter(should=conditions)
+    return E.Filter(must=conditions)
+
+
+class ServerVectorStore(QdrantVectorStore):
+    """LlamaIndex's QdrantVectorStore with this project's schema, plus in-engine RRF hybrid search.
+
+    LlamaIndex's own HYBRID query fuses dense and sparse results in Python with relative-score
+    fusion; ``search`` instead asks Qdrant for weighted RRF over two prefetches, exactly as the
+    embedded engine does, so both engines rank identically.
+    """
+
+    @classmethod
+    def connect(cls, settings: Settings) -> "ServerVectorStore":
+        if settings.qdrant_url:
+            client = QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key, timeout=30)
+        elif settings.qdrant_path:
+            client = QdrantClient(path=str(settings.qdrant_path))
+        else:
+            raise StoreError("ServerVectorStore needs CDS_QDRANT_URL (a Qdrant server) or CDS_QDRANT_PATH (local mode).")
+        encoder = Bm25Encoder()
+
+        def doc_fn(texts: list[str]) -> tuple[list[list[int]], list[list[float]]]:
+            vecs = [encoder.encode_document(t) for t in texts]
+            return [v.indices for v in vecs], [v.values for v in vecs]
+
+        def query_fn(texts: list[str]) -> tuple[list[list[int]], list[list[float]]]:
+            vecs = [encoder.encode_query(t) for t in texts]
+            return [v.indices for v in vecs], [v.values for v in vecs]
+
+        try:
+            return cls(
+                collection_name=settings.collection,
+                client=client,
+                enable_hybrid=True,
+                dense_vector_name=DENSE,
+                sparse_vector_name=SPARSE,
+                sparse_doc_fn=doc_fn,
+                sparse_query_fn=query_fn,
+                sparse_config=qm.SparseVectorParams(modifier=qm.Modifier.IDF),
+                payload_indexes=[{"field_name": f, "field_schema": qm.PayloadSchemaType.KEYWORD} for f in KEYWORD_FIELDS],
+                batch_size=256,
+            )
+        except Exception as exc:
+            raise StoreError(f"Qdrant at {settings.qdrant_url or settings.qdrant_path} is not reachable: {exc}") from exc
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ServerVectorStore"
+
+    def _exists(self) -> bool:
+        return self._client.collection_exists(self.collection_name)
+
+    def node_ids(self, doc_id: str) -> set[str]:
+        if not self._exists():
+            return set()
+        flt = qm.Filter(must=[qm.FieldCondition(key="doc_id", match=qm.MatchValue(value=doc_id))])
+        ids, offset = set(), None
+        while True:
+            page, offset = self._client.scroll(self.collection_name, scroll_filter=flt, limit=1000, offset=offset,
+                                               with_payload=False, with_vectors=False)
+            ids.update(str(p.id) for p in page)
+            if offset is None:
+                return ids
+
+    def doc_ids(self) -> set[str]:
+        if not self._exists():
+            return set()
+        result = self._client.facet(self.collection_name, key="doc_id", limit=100_000, exact=True)
+        return {str(h.value) for h in result.hits}
+
+    def count(self) -> int:
+        return self._client.count(self.collection_name, exact=True).count if self._exists() else 0
+
+    def search(self, dense: np.ndarray | None, sparse: SparseVec | None, limit: int,
+               filters: SearchFilters = SearchFilters(), mode: SearchMode = "hybrid",
+               weights: tuple[float, float] = (1.0, 1.0), prefetch: int = 50) -> list[Hit]:
+        """Same contract as ``EdgeVectorStore.search``."""
+        use_dense, use_sparse = _modes(mode, dense, sparse)
+        if not (use_dense or use_sparse) or not self._exists():
+            return []
+        conditions = filters.conditions()
+        flt = qm.Filter(must=[qm.FieldCondition(key=k, match=qm.MatchAny(any=v)) for k, v in conditions]) if conditions else None
+        stages = []
+        if use_dense:
+            stages.append((np.asarray(dense, np.float32).tolist(), DENSE, weights[0]))
+        if use_sparse:
+            stages.append((qm.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE, weights[1]))
+        fetch = limit + 10
+        if len(stages) == 1:
+            query, using, _ = stages[0]
+            response = self._client.query_points(self.collection_name, query=query, using=using, limit=fetch,
+                                                 query_filter=flt, with_payload=True)
+        else:
+            response = self._client.query_points(
+                self.collection_name,
+                prefetch=[qm.Prefetch(query=q, using=u, limit=max(prefetch, fetch), filter=flt) for q, u, _ in stages],
+                query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K, weights=[w for _, _, w in stages])),
+                query_filter=flt,
+                limit=fetch,
+                with_payload=True,
+            )
+        return _tie_break([Hit(str(p.id), float(p.score), dict(p.payload)) for p in response.points], limit)
+
+    def flush(self) -> None:
+        """Qdrant servers persist on write; nothing to do."""
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def open_store(settings: Settings, dim: int) -> IndexStore:
+    """The index the settings point at: a Qdrant server/local-mode collection, or the embedded shard."""
+    if settings.qdrant_url or settings.qdrant_path:
+        return ServerVectorStore.connect(settings)
+    return EdgeVectorStore.open(settings.index_dir, dim)

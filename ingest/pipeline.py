@@ -1,0 +1,275 @@
+"""Incremental ingest: corpus folder -> documents -> chunks -> embeddings -> index.
+
+``build_index`` makes the index match the corpus folder and reports what it did:
+* an unchanged document costs one file hash (its fingerprint also covers its manifest row, the
+  chunking settings, the embedder and the code of every ingest stage);
+* a changed document replaces exactly its own points; a removed one loses them;
+* embeddings come from the content-hash cache whenever the text was embedded before;
+* a file that cannot be read is reported and skipped; if an earlier version of it is indexed, that
+  version stays, so bad input never loses what was there;
+* a run killed at any point leaves documents marked pending, which the next run redoes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llama_index.core.schema import MetadataMode
+from tqdm import tqdm
+
+from ingest.chunk import chunk_document
+from ingest.corpus import CorpusEntry, find_duplicates, scan_corpus
+from ingest.docstore import DocStore, StoredDocument
+from ingest.embed import Embedder, EmbeddingCache, build_embedder, embed_passages
+from ingest.errors import LoadError, StoreError
+from ingest.index import DENSE, EdgeVectorStore, IndexStore, ServerVectorStore, open_store
+from ingest.load import LoadedFile, load_file
+from ingest.nodes import chunks_to_nodes
+from ingest.normalise import normalise
+from ingest.settings import Settings
+from ingest.structure import parse_structure
+
+log = logging.getLogger(__name__)
+
+_STAGE_MODULES = ("ingest.normalise", "ingest.structure", "ingest.legal", "ingest.chunk", "ingest.nodes",
+                  "ingest.sparse", "ingest.vietnamese", "ingest.load")
+
+
+def _code_version() -> str:
+    """Hash of the ingest stages' source: changing the parser or chunker re-ingests (not re-embeds)."""
+    import importlib
+
+    digest = hashlib.sha256()
+    for name in _STAGE_MODULES:
+        digest.update(Path(importlib.import_module(name).__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file, message), messages in Vietnamese
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass
+class _Prepared:
+    entry: CorpusEntry
+    loaded: LoadedFile
+    fingerprint: str
+    stored: StoredDocument
+    nodes: list
+
+
+class CorpusIndex:
+    """The corpus as the rest of the product sees it: document store, vector index and embedder.
+
+    One per process and data directory (the embedded index admits one process at a time).
+
+    >>> index = CorpusIndex.open(Settings())          # doctest: +SKIP
+    >>> report = index.refresh()                      # builds on first use, then only what changed
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, store: IndexStore, docstore: DocStore):
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.docstore = docstore
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None, rebuild: bool = False) -> "CorpusIndex":
+        """Open the document store and the index; ``rebuild`` (or a changed embedder) empties both first."""
+        embedder = embedder or build_embedder(settings)
+        docstore = DocStore(settings.data_dir / "docstore.sqlite")
+        target = settings.qdrant_url or str(settings.qdrant_path or settings.index_dir)
+        changed = docstore.get_meta("embedder") not in (None, embedder.name) or docstore.get_meta("target") not in (None, target)
+        if rebuild or changed:
+            if changed:
+                log.warning("Embedder or index location changed: rebuilding the index from the corpus.")
+            _drop_index(settings)
+            docstore.clear()
+        store = _open_or_recover(settings, embedder.dim, docstore)
+        docstore.set_meta("embedder", embedder.name)
+        docstore.set_meta("target", target)
+        return cls(settings, embedder, store, docstore)
+
+    def refresh(self, progress: bool = True, force: bool = False) -> IngestReport | None:
+        """Re-ingest if the corpus folder changed since the last run (cheap when it did not)."""
+        snapshot = _snapshot(self.settings.corpus_dir)
+        if not force and snapshot == self.docstore.get_meta("snapshot") and self.docstore.documents():
+            return None
+        report = build_index(self, progress=progress)
+        self.docstore.set_meta("snapshot", snapshot)
+        return report
+
+    def close(self) -> None:
+        self.store.close()
+        self.docstore.close()
+
+
+def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[str, str], None] | None = None) -> IngestReport:
+    """Make the index match ``index.settings.corpus_dir``; see the module docstring.
+
+    :param on_file: called with (file, status) per file, for UIs that show per-file results.
+    :returns: what was added, updated, removed, skipped, embedded and what failed.
+    """
+    settings, docstore, store = index.settings, index.docstore, index.store
+    started = time.perf_counter()
+    report = IngestReport()
+    entries, issues = scan_corpus(settings.corpus_dir)
+    report.errors.extend((str(i.path), i.message) for i in issues)
+
+    loaded: dict[str, tuple[CorpusEntry, LoadedFile]] = {}
+    failed: set[str] = set()
+    for entry in tqdm(entries, desc="Đọc tài liệu", unit="tệp", disable=not progress):
+        try:
+            loaded[entry.meta.id] = (entry, load_file(entry.path, int(settings.max_file_mb * 1024 * 1024)))
+        except LoadError as exc:
+            failed.add(entry.meta.id)
+            report.errors.append((entry.meta.source_file, str(exc)))
+            _notify(on_file, entry.meta.source_file, "error")
+    for dup, original in find_duplicates({k: v[1] for k, v in loaded.items()}).items():
+        entry = loaded.pop(dup)[0]
+        failed.add(dup)
+        report.errors.append((entry.meta.source_file,
+                              f"{entry.meta.source_file}: trùng nội dung với tài liệu {original!r}; tệp này được bỏ qua."))
+        _notify(on_file, entry.meta.source_file, "duplicate")
+
+    ledger = docstore.ledger()
+    version = f"{_code_version()}|{settings.chunk_max_chars}|{index.embedder.name}"
+    todo: list[tuple[CorpusEntry, LoadedFile, str]] = []
+    fingerprints = {
+        doc_id: hashlib.sha256(f"{file.sha256}|{entry.meta.model_dump_json()}|{version}".encode()).hexdigest()
+        for doc_id, (entry, file) in loaded.items()
+    }
+    for doc_id, (entry, file) in loaded.items():
+        fingerprint = fingerprints[doc_id]
+        row = ledger.get(doc_id)
+        if row and row.state == "complete" and row.fingerprint == fingerprint:
+            report.unchanged.append(doc_id)
+            _notify(on_file, entry.meta.source_file, "unchanged")
+        else:
+            todo.append((entry, file, fingerprint))
+
+    # Points lost behind the ledger's back (index folder deleted, server collection dropped, a
+    # crash between index and ledger writes): re-ingest any document whose points are not all there.
+    for doc_id in list(report.unchanged):
+        stored = docstore.get(doc_id)
+        if stored is None or store.node_ids(doc_id) != set(stored.node_ids):
+            report.unchanged.remove(doc_id)
+            entry, file = loaded[doc_id]
+            todo.append((entry, file, fingerprints[doc_id]))
+
+    prepared = [_prepare(e, f, fp, settings) for e, f, fp in todo]
+    texts = [n.get_content(MetadataMode.EMBED) for p in prepared for n in p.nodes]
+    embed_started = time.perf_counter()
+    cache = EmbeddingCache(settings.cache_path)
+    try:
+        vectors, report.embedded = embed_passages(index.embedder, texts, cache, progress=progress)
+    finally:
+        cache.close()
+    report.embed_seconds = time.perf_counter() - embed_started
+    report.reused = len(texts) - report.embedded
+
+    offset = 0
+    for p in tqdm(prepared, desc="Ghi chỉ mục", unit="tài liệu", disable=not progress or not prepared):
+        for node, vector in zip(p.nodes, vectors[offset : offset + len(p.nodes)]):
+            node.embedding = vector.tolist()
+        offset += len(p.nodes)
+        doc_id = p.entry.meta.id
+        existed = doc_id in ledger
+        docstore.mark_pending(doc_id, p.entry.meta.source_file, p.fingerprint)
+        store.add(p.nodes)
+        stale = store.node_ids(doc_id) - set(p.stored.node_ids)
+        if stale:
+            store.delete_nodes(list(stale))
+        store.flush()
+        docstore.complete(p.stored, p.fingerprint)
+        (report.updated if existed else report.added).append(doc_id)
+        _notify(on_file, p.entry.meta.source_file, "updated" if existed else "added")
+        report.notes.extend((p.entry.meta.source_file, n) for n in p.loaded.notes)
+
+    keep = set(loaded) | failed
+    for doc_id in sorted((set(ledger) | store.doc_ids()) - keep):
+        store.delete(doc_id)
+        docstore.remove(doc_id)
+        report.removed.append(doc_id)
+    store.flush()
+
+    report.documents = len(docstore.documents())
+    report.chunks = store.count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _prepare(entry: CorpusEntry, file: LoadedFile, fingerprint: str, settings: Settings) -> _Prepared:
+    norm = normalise(file.text)
+    meta = entry.resolved_meta(norm.text)
+    parsed = parse_structure(norm.text, meta.id)
+    chunks = chunk_document(meta.id, meta.short_title or meta.title, norm.text, parsed, settings.chunk_max_chars)
+    nodes = chunks_to_nodes(chunks, meta, norm)
+    stored = StoredDocument(meta=meta, norm=norm, parsed=parsed, source_text=file.text, format=file.format,
+                            node_ids=tuple(n.node_id for n in nodes), notes=file.notes)
+    return _Prepared(entry, file, fingerprint, stored, nodes)
+
+
+def _notify(callback: Callable[[str, str], None] | None, name: str, status: str) -> None:
+    if callback is not None:
+        callback(name, status)
+
+
+def _snapshot(corpus_dir: Path) -> str:
+    """Names, sizes and modification times of everything in the corpus folder."""
+    stats = sorted(
+        (str(p.relative_to(corpus_dir)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in corpus_dir.rglob("*") if p.is_file()
+    )
+    return hashlib.sha256(json.dumps(stats).encode()).hexdigest()
+
+
+def _drop_index(settings: Settings) -> None:
+    if settings.qdrant_url or settings.qdrant_path:
+        store = ServerVectorStore.connect(settings)
+        if store.client.collection_exists(settings.collection):
+            store.client.delete_collection(settings.collection)
+        store.close()
+    elif settings.index_dir.exists():
+        # Opening takes the shard's lock: refuse (StoreError) rather than delete an index in use.
+        dim = json.loads((settings.index_dir / "edge_config.json").read_text())["vectors"][DENSE]["size"] \
+            if (settings.index_dir / "edge_config.json").exists() else 0
+        if dim:
+            EdgeVectorStore.open(settings.index_dir, dim).close()
+        shutil.rmtree(settings.index_dir)
+
+
+def _open_or_recover(settings: Settings, dim: int, docstore: DocStore) -> IndexStore:
+    try:
+        return open_store(settings, dim)
+    except StoreError as exc:
+        if settings.qdrant_url or settings.qdrant_path or "another process" in str(exc):
+            raise
+        # The embedded index is derived data: if it cannot be opened (torn by a crash), rebuild it.
+        log.warning("%s -- rebuilding the embedded index from the corpus.", exc)
+        shutil.rmtree(settings.index_dir, ignore_errors=True)
+        docstore.clear()
+        return open_store(settings, dim)

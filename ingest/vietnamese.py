@@ -1,0 +1,80 @@
+"""Vietnamese text helpers shared by indexing and querying: diacritics, tone placement,
+administrative abbreviations."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Abbreviations officials write in questions and the documents use in tables. Each is expanded
+# by appending its full form, so both the short and the long wording match.
+ABBREVIATIONS: dict[str, str] = {
+    "CĐS": "chuyển đổi số",
+    "CDS": "chuyển đổi số",
+    "TTHC": "thủ tục hành chính",
+    "DVC": "dịch vụ công",
+    "DVCTT": "dịch vụ công trực tuyến",
+    "UBND": "Ủy ban nhân dân",
+    "HĐND": "Hội đồng nhân dân",
+    "KH&CN": "Khoa học và Công nghệ",
+    "KHCN": "khoa học công nghệ",
+    "BTTTT": "Bộ Thông tin và Truyền thông",
+    "TT&TT": "Thông tin và Truyền thông",
+    "TTTT": "Thông tin và Truyền thông",
+    "CSDL": "cơ sở dữ liệu",
+    "ATTT": "an toàn thông tin",
+    "ANM": "an ninh mạng",
+    "CNTT": "công nghệ thông tin",
+    "CNS": "công nghệ số",
+    "KTS": "kinh tế số",
+    "XHS": "xã hội số",
+    "CQS": "chính quyền số",
+    "CPS": "Chính phủ số",
+    "CPĐT": "Chính phủ điện tử",
+    "ĐMST": "đổi mới sáng tạo",
+    "HTTT": "hệ thống thông tin",
+    "TTDL": "trung tâm dữ liệu",
+    "BCĐ": "Ban Chỉ đạo",
+    "GDĐT": "giao dịch điện tử",
+    "NQ": "Nghị quyết",
+    "NĐ": "Nghị định",
+    "QĐ": "Quyết định",
+    "TTg": "Thủ tướng",
+    "CP": "Chính phủ",
+    "KH": "kế hoạch",
+    "NSNN": "ngân sách nhà nước",
+    "AI": "trí tuệ nhân tạo",
+}
+
+_ABBREV = re.compile(
+    r"(?<![\w&])(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w&])"
+)
+
+# Old-style tone placement on open "oa", "oe", "uy" syllables: hoà -> hòa, uỷ -> ủy.
+_OLD_TONE = {
+    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+}
+
+
+def strip_diacritics(text: str) -> str:
+    """"Chuyển đổi số" -> "Chuyen doi so"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def modern_tone(syllable: str) -> str:
+    """Move an old-style tone mark of a lower-case syllable to the modern position."""
+    tail = syllable[-2:]
+    if tail in _OLD_TONE and not syllable.endswith(("quý", "quỳ", "quỷ", "quỹ", "quỵ")):
+        return syllable[:-2] + _OLD_TONE[tail]
+    return syllable
+
+
+def expand_abbreviations(text: str) -> str:
+    """Append the full form of every known abbreviation found in ``text`` (once each)."""
+    found = dict.fromkeys(m.group(1) for m in _ABBREV.finditer(text))
+    if not found:
+        return text
+    return text + " (" + "; ".join(ABBREVIATIONS[a] for a in found) + ")"
