@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from ingest.index import SearchFilters, SearchMode
 from ingest.pipeline import CorpusIndex
 from ingest.sparse import Bm25Encoder
-from ingest.vietnamese import expand_abbreviations
+from ingest.vietnamese import DiacriticRestorer, expand_abbreviations, has_diacritics, strip_diacritics
+
+_WORD = re.compile(r"\w+")
+# Added to the fused score of a chunk whose section title the question names, and of a chunk whose
+# document is for the level (xã/tỉnh/bộ) or period (2025, 2026-2030) the question names (tuned on calib.jsonl).
+HEADING_BOOST = 0.3
+SCOPE_BOOST = 0.1
+_LEVELS = {
+    "xã": re.compile(r"\b(?:cấp|của|UBND|ủy ban nhân dân|một|các|mỗi|từng) xã\b(?! hội)|\bcap xa\b", re.I),
+    "tỉnh": re.compile(r"\b(?:cấp|của|UBND|ủy ban nhân dân|một|các|mỗi|từng) tỉnh\b|\bcap tinh\b", re.I),
+    "bộ": re.compile(r"\b(?:cấp|của|một|các|mỗi|từng) bộ\b(?!\s+(?-i:[A-ZĐ]))|\bcap bo\b", re.I),
+}
+_QUOTED = re.compile(r"[\"“”'‘’«»]([^\"“”'‘’«»]{3,120})[\"“”'‘’«»]")
+_PERIOD_2026 = re.compile(r"20(?:26|28)\s*-\s*20(?:27|30)|2025\s*-\s*2027|giai đoạn 2026|giai doan 2026")
+_YEAR_2025 = re.compile(r"(?<![-\d])2025(?!\s*-\s*20)")
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,7 @@ class Passage:
     clause_id: str
     clause_label: str
     breadcrumb: str
+    headings: tuple[str, ...]
     kind: str
     start: int  # offsets into the document's normalised text
     end: int
@@ -37,7 +54,7 @@ class Passage:
             rank=rank, score=score, node_id=node_id,
             doc_id=payload["doc_id"], doc_title=payload["doc_title"], short_title=payload["short_title"],
             status=payload["status"], clause_id=payload["clause_id"], clause_label=payload["clause_label"],
-            breadcrumb=payload["breadcrumb"], kind=payload["kind"],
+            breadcrumb=payload["breadcrumb"], headings=tuple(payload.get("headings", ())), kind=payload["kind"],
             start=payload["start"], end=payload["end"], text=json.loads(payload["_node_content"])["text"],
         )
 
@@ -56,13 +73,21 @@ class Retriever:
     'danh-muc-nhiem-vu-2026-2030'
     """
 
-    def __init__(self, index: CorpusIndex, weights: tuple[float, float] = (1.0, 1.0), prefetch: int = 50):
+    def __init__(self, index: CorpusIndex, weights: tuple[float, float] = (0.5, 1.0), prefetch: int = 50,
+                 heading_boost: float = HEADING_BOOST, scope_boost: float = SCOPE_BOOST, candidates: int = 30):
         if min(weights) < 0 or max(weights) <= 0:
             raise ValueError(f"weights must be non-negative with one positive, got {weights}")
         self.index = index
         self.weights = weights
         self.prefetch = prefetch
+        self.heading_boost = heading_boost
+        self.scope_boost = scope_boost
+        self.candidates = candidates
         self._bm25 = Bm25Encoder()
+
+    @cached_property
+    def _restorer(self) -> DiacriticRestorer:
+        return DiacriticRestorer([doc.text for doc in self.index.docstore.documents()])
 
     def search(self, query: str, k: int = 8, filters: SearchFilters = SearchFilters(),
                mode: SearchMode = "hybrid") -> SearchResult:
@@ -74,9 +99,68 @@ class Retriever:
         """
         started = time.perf_counter()
         query = " ".join(query.split())
+        if not has_diacritics(query):
+            query = self._restorer.restore(query)
         dense = self.index.embedder.embed_batch([expand_abbreviations(query)], is_query=True)[0] if mode != "sparse" else None
         sparse = self._bm25.encode_query(query) if mode != "dense" else None
-        hits = self.index.store.search(dense, sparse, k, filters=filters, mode=mode,
+        hits = self.index.store.search(dense, sparse, max(k, self.candidates), filters=filters, mode=mode,
                                        weights=self.weights, prefetch=self.prefetch)
-        passages = [Passage.from_payload(i + 1, h.score, h.id, h.payload) for i, h in enumerate(hits)]
+        words = _words(query)
+        levels, periods = query_scope(query)
+        quoted = [_words(q) for q in _QUOTED.findall(query) if len(q.split()) >= 2]
+        scored = [(h.score + self.heading_boost * _heading_match(words, h.payload.get("headings", ()))
+                   + self.scope_boost * _scope_match(levels, periods, h.payload)
+                   + self.heading_boost * _quote_match(quoted, h.payload), h)
+                  for h in hits]
+        ranked = sorted(scored, key=lambda x: (-round(x[0], 6), x[1].id))[:k]
+        passages = [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
         return SearchResult(passages, (time.perf_counter() - started) * 1000)
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(_WORD.findall(strip_diacritics(text.lower()))) + " "
+
+
+def query_scope(query: str) -> tuple[set[str], set[str]]:
+    """The plan levels ("xã", "tỉnh", "bộ") and periods ("2025", "2026-2030") a question names."""
+    levels = {level for level, pattern in _LEVELS.items() if pattern.search(query)}
+    periods = set()
+    if _PERIOD_2026.search(query):
+        periods.add("2026-2030")
+    if _YEAR_2025.search(query):
+        periods.add("2025")
+    return levels, periods
+
+
+def _scope_match(levels: set[str], periods: set[str], payload: dict) -> float:
+    """1 point per named level and per named period the chunk's document is for, scaled to [0, 1]."""
+    named = len(levels) + len(periods)
+    if not named:
+        return 0.0
+    doc_period = payload.get("period") or ""
+    hits = len(levels & set(payload.get("level") or ()))
+    hits += sum(1 for p in periods if p == doc_period or p in doc_period.split("-"))
+    return hits / named
+
+
+def _quote_match(quoted: list[str], payload: dict) -> float:
+    """1.0 when the chunk contains a phrase the question puts in quotes ('dữ liệu chủ')."""
+    if not quoted:
+        return 0.0
+    text = _words(json.loads(payload["_node_content"])["text"])
+    return 1.0 if any(q in text for q in quoted) else 0.0
+
+
+def _heading_match(query_words: str, headings) -> float:
+    """How strongly the question names one of the chunk's section titles ("phần Tổ chức thực hiện").
+
+    1.0 when a title of four or more words appears in the question, less for shorter titles;
+    one-word titles never count.
+    """
+    best = 0
+    for heading in headings:
+        words = _words(heading)
+        n = words.count(" ") - 1
+        if n >= 2 and words in query_words:
+            best = max(best, n)
+    return min(best, 4) / 4

@@ -25,11 +25,13 @@ _AREA = re.compile(r"([IVXLC]+)\s*\.?")
 _COLUMNS = (  # record attribute, words that name its column in the header
     ("number", ("stt",)),
     ("task", ("tên nhiệm vụ", "nhiệm vụ")),
+    ("result", ("kết quả",)),
     ("lead", ("chủ trì",)),
     ("coordinating", ("phối hợp",)),
     ("deadline", ("thời hạn",)),
     ("note", ("lưu ý", "ghi chú")),
 )
+_OTHER_COLUMNS = ("kinh phí", "nguồn vốn", "căn cứ", "nguồn")  # columns of a plan's task list no record keeps
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def parse_table(text: str, doc_id: str) -> ParsedDocument:
             groups[-1].rows.append(row)
     title = " | ".join(c.text for c in header)
     end = header[-1].end
-    clauses = [Clause("header", "paragraph", "", title, "Dòng tiêu đề bảng", header[0].start, end, end, None, 0)]
+    clauses = [Clause("header", "table_header", "", title, "Dòng tiêu đề bảng", header[0].start, end, end, None, 0)]
     tasks: list[TaskRecord] = []
     for group in groups:
         area = group.clause(columns)
@@ -118,7 +120,7 @@ def _header_width(cells: list[_Cell]) -> int:
     first_area = next((i for i, cell in enumerate(cells) if _AREA.fullmatch(cell.text)), None)
     if first_area is not None:
         return first_area
-    names = [word for _, words in _COLUMNS for word in words]
+    names = [word for _, words in _COLUMNS for word in words] + list(_OTHER_COLUMNS)
     return next((i for i, cell in enumerate(cells) if not any(w in cell.text.casefold() for w in names)), len(cells))
 
 
@@ -167,7 +169,7 @@ def _row(
         area=f"{area.number}. {area.title}" if area else "",
         area_number=area.number if area else "",
         task=task,
-        result=None,
+        result=span("result"),
         lead=span("lead"),
         coordinating=span("coordinating"),
         deadline=span("deadline"),

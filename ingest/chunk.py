@@ -3,7 +3,8 @@
 Rules, in order:
 * a chunk never crosses a top-level clause (a Mục, a Chương, an area of a task table);
 * a table row or task block is always one whole chunk, however long;
-* an article (Điều) never shares a chunk with another article;
+* a numbered section or an article (Điều) never shares a chunk with a sibling section/article;
+* a task table's header row is not chunked (every row chunk names its columns);
 * a clause that fits is one chunk with all its descendants; a clause that does not fit contributes
   its own heading/intro text packed with as many consecutive children as fit, and children that
   do not fit are chunked recursively; a single paragraph longer than ``max_chars`` is split at
@@ -20,7 +21,8 @@ from collections import defaultdict
 from ingest.model import Chunk, Clause, ParsedDocument, TaskRecord
 
 _ATOMIC = ("table_row", "task")
-_SOLO = ("article",)  # never packed with a sibling: a law is retrieved and cited by article
+# Never packed with a sibling: a law is retrieved and cited by article, a plan by its numbered sections.
+_SOLO = ("article", "section", "chapter", "legal_section", "area")
 _BREADCRUMB_KINDS = ("section", "chapter", "legal_section", "article", "area", "clause")
 _SENTENCE_END = re.compile(r"(?<=[.;!?:])\s+|\n")
 _CELL_NAMES = (("task", "Nhiệm vụ"), ("result", "Kết quả thực hiện"), ("lead", "Cơ quan chủ trì"),
@@ -57,7 +59,8 @@ class _Builder:
         cursor = 0
         for top in self.children[None]:
             self._gap(cursor, top.start)
-            self._visit(top)
+            if top.kind != "table_header":
+                self._visit(top)
             cursor = max(cursor, top.end)
         self._gap(cursor, len(self.text))
         return [self._chunk(seq, *piece) for seq, piece in enumerate(self.pieces)]
@@ -155,10 +158,12 @@ class _Builder:
         while node is not None:
             ancestors.append(node)
             node = self.by_id.get(node.parent) if node.parent else None
+        headings = []
         for anc in reversed(ancestors):
-            starts_here = anc is clause and start <= anc.start
-            if anc.kind in _BREADCRUMB_KINDS and not starts_here:
+            if anc.kind in _BREADCRUMB_KINDS:
                 crumbs.append(_crumb(anc))
+                if anc.title:
+                    headings.append(anc.title)
         atomic = clause is not None and clause.kind in _ATOMIC
         task = self.tasks.get(clause.id) if atomic else None
         # 002's rows are bare tab-separated cells; 004's task blocks already name their fields.
@@ -175,6 +180,7 @@ class _Builder:
             text=self.text[start:end],
             clause_ids=overlapped,
             fields_text=fields_text,
+            headings=tuple(headings),
         )
 
 

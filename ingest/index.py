@@ -42,7 +42,7 @@ from ingest.sparse import Bm25Encoder, SparseVec
 
 DENSE = "dense"
 SPARSE = "bm25"
-RRF_K = 60
+RRF_K = 2  # Qdrant's default: with a few dozen candidates a large k flattens the ranks
 KEYWORD_FIELDS = ("doc_id", "kind", "doc_kind", "status", "level", "clause_id")
 SearchMode = Literal["hybrid", "dense", "sparse"]
 
@@ -83,6 +83,7 @@ class IndexStore(Protocol):
                filters: SearchFilters = SearchFilters(), mode: SearchMode = "hybrid",
                weights: tuple[float, float] = (1.0, 1.0), prefetch: int = 50) -> list[Hit]: ...
     def flush(self) -> None: ...
+    def reload(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -176,16 +177,19 @@ class EdgeVectorStore(BasePydanticVectorStore):
         return {str(r.id) for r in self._scroll(flt, with_payload=False)}
 
     def doc_ids(self) -> set[str]:
-        hits = self._shard.facet(E.FacetRequest(key="doc_id", limit=100_000, exact=True))
-        return {str(h.value) for h in hits}
+        with self._lock:
+            hits = self._shard.facet(E.FacetRequest(key="doc_id", limit=100_000, exact=True))
+        return {str(h.value) for h in hits if h.count > 0}  # a deleted document stays in the facet, with 0
 
     def count(self) -> int:
-        return int(self._shard.count(E.CountRequest(exact=True)))
+        with self._lock:
+            return int(self._shard.count(E.CountRequest(exact=True)))
 
     def get_nodes(self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None,
                   **kwargs: Any) -> list[BaseNode]:
         if node_ids is not None:
-            records = self._shard.retrieve(list(node_ids), True, False)
+            with self._lock:
+                records = self._shard.retrieve(list(node_ids), True, False)
         else:
             records = self._scroll(_edge_metadata_filter(filters) if filters else None, with_payload=True)
         return [metadata_dict_to_node(dict(r.payload)) for r in records]
@@ -193,9 +197,10 @@ class EdgeVectorStore(BasePydanticVectorStore):
     def _scroll(self, flt: Any, with_payload: bool) -> list[Any]:
         out, offset = [], None
         while True:
-            page, offset = self._shard.scroll(
-                E.ScrollRequest(offset=offset, limit=1000, filter=flt, with_payload=with_payload, with_vector=False)
-            )
+            with self._lock:
+                page, offset = self._shard.scroll(
+                    E.ScrollRequest(offset=offset, limit=1000, filter=flt, with_payload=with_payload, with_vector=False)
+                )
             out.extend(page)
             if offset is None:
                 return out
@@ -227,7 +232,8 @@ class EdgeVectorStore(BasePydanticVectorStore):
                 filter=flt,
                 with_payload=True,
             )
-        points = self._shard.query(request)
+        with self._lock:
+            points = self._shard.query(request)
         return _tie_break([Hit(str(p.id), float(p.score), dict(p.payload)) for p in points], limit)
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
@@ -246,6 +252,15 @@ class EdgeVectorStore(BasePydanticVectorStore):
     def flush(self) -> None:
         with self._lock:
             self._shard.flush()
+
+    def reload(self) -> None:
+        """Load the shard again from disk. Qdrant counts replaced and deleted points in its sparse IDF
+        statistics until a segment is rebuilt; loading rebuilds them, so BM25 scores after an update
+        equal those of a fresh build. Readers wait on the lock meanwhile."""
+        with self._lock:
+            self._shard.flush()
+            self._shard.close()
+            self._shard = _open_shard(Path(self.path), self.dim)
 
     def close(self) -> None:
         with _OPEN_LOCK:
@@ -367,7 +382,7 @@ class ServerVectorStore(QdrantVectorStore):
         if not self._exists():
             return set()
         result = self._client.facet(self.collection_name, key="doc_id", limit=100_000, exact=True)
-        return {str(h.value) for h in result.hits}
+        return {str(h.value) for h in result.hits if h.count > 0}
 
     def count(self) -> int:
         return self._client.count(self.collection_name, exact=True).count if self._exists() else 0
@@ -404,6 +419,9 @@ class ServerVectorStore(QdrantVectorStore):
 
     def flush(self) -> None:
         """Qdrant servers persist on write; nothing to do."""
+
+    def reload(self) -> None:
+        """A server rebuilds its segments (and IDF statistics) with its own vacuum optimizer; nothing to do."""
 
     def close(self) -> None:
         self._client.close()

@@ -70,6 +70,7 @@ CLAUSE_KINDS = (
     "article",  # Điều
     "clause",  # khoản
     "point",  # điểm
+    "table_header",  # the column-name row of a task table (not chunked: every row names its columns)
     "area",  # a group heading of a task table (002: "I. Về HOÀN THIỆN THỂ CHẾ")
     "table_row",  # one row of a task table
     "task",  # a 004-style task block
@@ -125,6 +126,7 @@ class Chunk:
     text: str  # == normalised text[start:end]
     clause_ids: tuple[str, ...] = field(default=())  # every clause the chunk overlaps
     fields_text: str = ""  # table rows: "Cơ quan chủ trì: …" lines, embedded instead of the bare cells
+    headings: tuple[str, ...] = ()  # titles of the enclosing sections/articles, outermost first
 
     @property
     def embed_text(self) -> str:

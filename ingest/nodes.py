@@ -17,8 +17,8 @@ from ingest.embed import content_hash
 from ingest.model import Chunk, Normalised
 
 _NAMESPACE = uuid.UUID("5b0f7a52-3c8e-4f0e-9a57-cd5000000000")
-_EMBED_KEYS = ("breadcrumb",)
-_LLM_KEYS = ("short_title", "clause_label")
+_EMBED_KEYS = ("breadcrumb", "fields")
+_LLM_KEYS = ("short_title", "clause_label", "fields")
 
 
 def node_id(doc_id: str, seq: int, embed_text: str) -> str:
@@ -45,6 +45,9 @@ def chunks_to_nodes(chunks: Sequence[Chunk], meta: DocMeta, norm: Normalised) ->
             "clause_label": chunk.clause_label,
             "clause_ids": list(chunk.clause_ids),
             "breadcrumb": " › ".join(chunk.breadcrumb),
+            # A table row is embedded as its labelled fields ("Cơ quan chủ trì: …"), not its bare cells.
+            **({"fields": chunk.fields_text} if chunk.fields_text else {}),
+            "headings": list(chunk.headings),
             "kind": chunk.kind,
             "seq": chunk.seq,
             "start": chunk.start,
@@ -68,7 +71,7 @@ def chunks_to_nodes(chunks: Sequence[Chunk], meta: DocMeta, norm: Normalised) ->
             excluded_embed_metadata_keys=[k for k in metadata if k not in _EMBED_KEYS],
             excluded_llm_metadata_keys=[k for k in metadata if k not in _LLM_KEYS],
             metadata_template="{value}",
-            text_template="{metadata_str}\n{content}",
+            text_template="{metadata_str}" if chunk.fields_text else "{metadata_str}\n{content}",
         )
         nodes.append(node)
     return nodes

@@ -7,6 +7,8 @@ weight of 1 per distinct term. Documents and queries go through the same analyse
 * pyvi word segmentation ("chuyển_đổi", "nhiệm_vụ"), lower-cased, punctuation dropped;
 * the syllables of each compound word, so a query segmented differently still matches;
 * the syllable without diacritics ("~chuyen"), so a question typed without diacritics matches;
+* syllable bigrams ("tổ chức", "chức thực", "thực hiện"), with and without diacritics, so phrases
+  outrank scattered words whatever pyvi's segmentation;
 * document numbers kept whole ("57-nq/tw", "20/2023/qh15"), which pyvi would split at "-" and "/";
 * administrative abbreviations expanded on both sides ("UBND" -> "UBND ủy ban nhân dân");
 * old and new tone placement unified ("hoà" and "hòa" are one term).
@@ -50,14 +52,21 @@ def analyse(text: str) -> list[str]:
     """Terms of ``text`` as the BM25 index sees them (with repetitions)."""
     text = unicodedata.normalize("NFC", expand_abbreviations(text))
     terms = [m.group(0).lower() for m in _DOC_NUMBER.finditer(text)]
+    previous = ""  # last syllable of the current phrase: bigrams never cross punctuation
     for word in _tokenizer().tokenize(text).split():
         if not _WORD_CHAR.search(word):
+            previous = ""
             continue
         syllables = [modern_tone(s) for s in word.lower().split("_") if s]
         terms.append("_".join(syllables))
         if len(syllables) > 1:
             terms.extend(syllables)
         terms.extend("~" + strip_diacritics(s) for s in syllables)
+        for syllable in syllables:
+            if previous:
+                terms.append(f"{previous} {syllable}")
+                terms.append("~" + strip_diacritics(f"{previous} {syllable}"))
+            previous = syllable
     return terms
 
 
@@ -74,7 +83,7 @@ class Bm25Encoder:
     True
     """
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75, avg_len: float = 400.0):
+    def __init__(self, k1: float = 1.2, b: float = 0.75, avg_len: float = 650.0):
         if k1 <= 0:
             raise ValueError(f"k1 must be > 0, got {k1}")
         if not 0 <= b <= 1:

@@ -78,3 +78,77 @@ def expand_abbreviations(text: str) -> str:
     if not found:
         return text
     return text + " (" + "; ".join(ABBREVIATIONS[a] for a in found) + ")"
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]+", re.UNICODE)
+
+
+def has_diacritics(text: str) -> bool:
+    return strip_diacritics(text) != text
+
+
+class DiacriticRestorer:
+    """Put back the diacritics of a question typed without them, using the corpus' own wording.
+
+    Each word's candidates are the accented forms the corpus has for its bare form; a Viterbi
+    pass picks the sequence whose adjacent pairs the corpus uses ("ke hoach" -> "kế hoạch",
+    "cap xa" -> "cấp xã", "nam 2025" -> "năm 2025"). Words the corpus never has stay as typed.
+
+    >>> DiacriticRestorer(["Kế hoạch chuyển đổi số cấp xã"]).restore("ke hoach cap xa?")
+    'kế hoạch cấp xã?'
+    """
+
+    def __init__(self, texts: list[str]):
+        self._forms: dict[str, dict[str, int]] = {}
+        self._pairs: set[tuple[str, str]] = set()
+        for text in texts:
+            previous = None
+            for match in _TOKEN.finditer(text.lower()):
+                token = match.group(0)
+                if not token[0].isalnum() and token[0] != "_":
+                    previous = None
+                    continue
+                forms = self._forms.setdefault(strip_diacritics(token), {})
+                forms[token] = forms.get(token, 0) + 1
+                if previous is not None:
+                    self._pairs.add((previous, token))
+                previous = token
+
+    def restore(self, text: str) -> str:
+        """``text`` lower-cased with the most likely diacritics on every word; punctuation kept."""
+        out: list[str] = []
+        run: list[str] = []  # consecutive words, restored together
+        for match in _TOKEN.finditer(text.lower()):
+            token = match.group(0)
+            if token[0].isalnum():
+                run.append(token)
+                continue
+            out.extend(self._restore_run(run))
+            run = []
+            out.append(token)
+        out.extend(self._restore_run(run))
+        return re.sub(r" ([^\w\s]+)", r"\1", " ".join(out))
+
+    def _restore_run(self, words: list[str]) -> list[str]:
+        if not words:
+            return []
+        # column: form -> (score, previous form); a corpus pair is worth more than any frequency prior
+        columns: list[dict[str, tuple[float, str | None]]] = []
+        for word in words:
+            forms = self._forms.get(word) or {word: 1}
+            total = sum(forms.values())
+            column = {}
+            for form, count in forms.items():
+                prior = count / total
+                if not columns:
+                    column[form] = (prior, None)
+                    continue
+                score, prev = max((s + 2.0 * ((p, form) in self._pairs), p) for p, (s, _) in columns[-1].items())
+                column[form] = (score + prior, prev)
+            columns.append(column)
+        form = max(columns[-1], key=lambda f: columns[-1][f][0])
+        restored = [form]
+        for column in reversed(columns[1:]):
+            form = column[form][1]
+            restored.append(form)
+        return restored[::-1]
