@@ -1,7 +1,12 @@
-"""The `cds` command line. Messages for officials are Vietnamese; errors never show a traceback."""
+"""The `cds` command line. Messages for officials are Vietnamese; errors never show a traceback.
+
+Commands of other parts (eval/, ui/, drafting) are registered by import path in ``_LAZY_COMMANDS``
+and imported only when run: the CLI starts fast and assistant/ never imports eval/ or ui/.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
@@ -29,7 +34,27 @@ def open_index(settings: Settings, progress: bool = True) -> CorpusIndex:
     return index
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# command name -> "module:attribute" of a click command
+_LAZY_COMMANDS: dict[str, str] = {
+    "eval": "eval.cli:eval_group",
+    "serve": "assistant.cli_serve:serve",
+    "draft": "assistant.drafting.cli:draft",
+    "check": "assistant.drafting.cli:check",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _LAZY_COMMANDS:
+            module, attr = _LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Trợ lý chuyển đổi số: tìm kiếm, hỏi đáp và soạn thảo kế hoạch CĐS có trích dẫn nguồn."""

@@ -1,0 +1,137 @@
+"""Section drafts on the real corpus: the framework's structure for the level and period, nothing the
+sources do not say, and `cds draft section`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+from assistant.drafting.draft import draft_section
+from assistant.drafting.models import SECTIONS
+from assistant.drafting.export import to_markdown
+from assistant.drafting.knowledge import KnowledgeBase, KnowledgeError
+from conftest import make_settings
+from ingest.pipeline import CorpusIndex
+from ingest.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+KHUNG, CV, XA_GUIDE, KH_2025 = "khung-kh-cds-2026-2030", "cv-3816-btttt-cdsqg", "huong-dan-kh-cds-cap-xa", "du-thao-kh-cds-qg-2025"
+_MARKS = re.compile(r"\[\^\d+\]|\[(?:có|chưa có) trong kho tài liệu: [^\]]*\]")
+_NUMBER = re.compile(r"^(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)] ")
+CASES = [(s, lv, p) for s in SECTIONS for lv in ("xa", "tinh", "bo") for p in ("2025", "2026-2030")]
+
+
+@pytest.fixture(scope="module")
+def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
+    return KnowledgeBase.of(corpus_index)
+
+
+@pytest.fixture(scope="module")
+def cli_settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> Settings:
+    folder = tmp_path_factory.getbasetemp() / "draft-cli"
+    folder.mkdir(exist_ok=True)
+    return make_settings(folder, embed_cache)
+
+
+@pytest.mark.parametrize(("section", "level", "period"), CASES)
+def test_every_statement_is_a_cited_verbatim_span_or_a_bracketed_placeholder(kb, section, level, period):
+    draft = draft_section(kb, section, level, period)
+    assert draft.items
+    for item in draft.items:
+        if item.kind in ("heading", "guidance", "text"):
+            quote = item.sources[0]
+            assert item.text == quote.quote
+            assert kb.document(quote.doc_id).text[quote.char_start : quote.char_end] == quote.quote
+        else:
+            assert item.text.startswith("[") and item.text.endswith("]"), item.text
+    assert [c.n for c in draft.citations] == list(range(1, len(draft.citations) + 1))
+
+
+@pytest.mark.parametrize(("section", "level", "period"), CASES)
+def test_every_sentence_of_the_markdown_is_a_source_span_a_framework_heading_or_a_placeholder(kb, section, level, period):
+    draft = draft_section(kb, section, level, period)
+    spans = {item.text for item in draft.items if item.kind != "placeholder"}
+    spans |= {n.text for n in draft.table.notes} if draft.table else set()
+    for line in to_markdown(draft).splitlines():
+        if not line.strip() or line.startswith(("[^", "|")):
+            continue  # footnote definitions (the sources themselves) and table rows (checked in test_tasks)
+        text = _MARKS.sub("", line).strip().lstrip("#>- ").strip()
+        text = _NUMBER.sub("", text.removeprefix("**").removesuffix("**").strip("*").strip())
+        assert (text.startswith("[") and text.endswith("]")) or text in spans, line
+
+
+def test_the_province_2026_2030_bases_are_those_the_framework_names(kb):
+    draft = draft_section(kb, "can-cu", "tinh", "2026-2030")
+    assert draft.items[0].text == "CĂN CỨ LẬP KẾ HOẠCH" and draft.items[0].number == "I"
+    bases = [item for item in draft.items if item.kind == "text"]
+    assert len(bases) == 9  # 7 bullets of 000 Mục I and the two paragraphs between them (36/QĐ-TTg, 1132/QĐ-TTg)
+    assert all(item.sources[0].doc_id == KHUNG and item.sources[0].clause.startswith("Mục I") for item in bases)
+    marks = {m.label: m.in_corpus for item in bases for m in item.bases}
+    assert marks["Nghị quyết 57-NQ/TW"] is True and marks["Luật Chuyển đổi số"] is False
+    assert marks["Quyết định 36/QĐ-TTg"] is False
+
+
+def test_the_2025_bases_join_the_2024_framework_and_the_2025_letter_without_repeating_one(kb):
+    draft = draft_section(kb, "can-cu", "tinh", "2025")
+    texts = [item.text for item in draft.items if item.kind == "text"]
+    assert sum("749/QĐ-TTg" in t for t in texts) == 1  # named by both 003 Mục 3.2 and 001
+    assert any(t.startswith("Văn bản số 6074/BTTTT-CĐSQG") for t in texts)
+    assert {c.doc_id for c in draft.citations} >= {XA_GUIDE, CV}
+
+
+def test_targets_follow_the_period_and_say_where_the_other_period_stands(kb):
+    draft = draft_section(kb, "muc-tieu", "tinh", "2026-2030")
+    headings = [item.text for item in draft.items if item.kind == "heading"]
+    assert "Giai đoạn năm 2025-2027" in headings and "Giai đoạn 2028-2030" in headings
+    contrast = [i for i, item in enumerate(draft.items) if item.kind == "note" and "năm 2025" in item.text]
+    assert contrast
+    after = draft.items[contrast[-1] + 1 :]
+    assert any(item.sources and item.sources[0].doc_id == KH_2025 for item in after)
+    draft_2025 = draft_section(kb, "muc-tieu", "tinh", "2025")
+    assert any(item.text == "Mục tiêu cụ thể năm 2025" for item in draft_2025.items)
+
+
+def test_a_commune_task_section_for_one_area_holds_the_guide_items(kb):
+    draft = draft_section(kb, "nhiem-vu", "xa", "2025", area="ha tang so")
+    clauses = {item.sources[0].clause for item in draft.items if item.kind == "text"}
+    assert {f"Mục 2.3.1.1, ý {n}" for n in range(1, 7)} <= clauses
+    assert {f"Mục 3.1.2, ({n})" for n in range(1, 5)} <= clauses
+    assert not any("Kinh tế số" in item.text for item in draft.items if item.kind == "heading")
+
+
+def test_the_task_list_section_holds_a_cited_table_with_a_funding_column(kb):
+    draft = draft_section(kb, "danh-muc", "tinh", "2026-2030")
+    assert draft.items[0].text == "DANH MỤC NHIỆM VỤ, DỰ ÁN"
+    assert "Kinh phí, nguồn vốn" in draft.table.columns
+    assert all(row.funding == "[Kinh phí dự kiến, nguồn vốn]" for row in draft.table.rows)
+    numbers = {c.n for c in draft.citations}
+    assert all(c.n in numbers for row in draft.table.rows for c in row.sources)
+
+
+def test_an_unknown_section_is_refused(kb):
+    with pytest.raises(KnowledgeError):
+        draft_section(kb, "phu-luc", "tinh", "2025")
+
+
+def test_cli_writes_a_section_to_docx(cli_settings, tmp_path):
+    out = tmp_path / "can-cu.docx"
+    result = CliRunner().invoke(main, ["draft", "section", "--section", "can-cu", "--level", "tỉnh", "--period",
+                                       "2026-2030", "--format", "docx", "--out", str(out)], obj=cli_settings)
+    assert result.exit_code == 0, result.output
+    assert f"Đã ghi {out}" in result.output
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert "CĂN CỨ LẬP KẾ HOẠCH" in text and "Nghị quyết số 57-NQ/TW ngày 22/12/2024" in text
+
+
+def test_cli_prints_markdown_by_default(cli_settings):
+    result = CliRunner().invoke(main, ["draft", "section", "--section", "kinh-phi", "--level", "xa", "--period", "2025"],
+                                obj=cli_settings)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# [Bản nháp: Kinh phí thực hiện — kế hoạch chuyển đổi số cấp xã, năm 2025]")
+    assert "[Tổng kinh phí dự kiến: [kinh phí dự kiến]]" in result.stdout
