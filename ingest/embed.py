@@ -77,7 +77,8 @@ class SentenceTransformerEmbedder:
         self.pyvi_segment = pyvi_segment
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
-        self.name = f"st/{path.name}" + ("+pyvi" if pyvi_segment else "") + f"|{query_prefix}|{passage_prefix}"
+        # The whole path: package models all live in a folder called "model", and the name keys the cache.
+        self.name = f"st/{path.resolve()}" + ("+pyvi" if pyvi_segment else "") + f"|{query_prefix}|{passage_prefix}"
 
     @cached_property
     def _model(self):

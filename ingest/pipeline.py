@@ -114,13 +114,20 @@ class CorpusIndex:
         return cls(settings, embedder, store, docstore)
 
     def refresh(self, progress: bool = True, force: bool = False) -> IngestReport | None:
-        """Re-ingest if the corpus folder changed since the last run (cheap when it did not)."""
-        snapshot = _snapshot(self.settings.corpus_dir)
-        if not force and snapshot == self.docstore.get_meta("snapshot") and self.docstore.documents():
+        """Re-ingest if the corpus folder, the ingest code or settings, or the index changed since the
+        last run (cheap when none did: a stat per file and a count of the index)."""
+        snapshot = f"{_snapshot(self.settings.corpus_dir)}|{_version(self.settings, self.embedder)}"
+        if not force and snapshot == self.docstore.get_meta("snapshot") and self._intact():
             return None
         report = build_index(self, progress=progress)
         self.docstore.set_meta("snapshot", snapshot)
         return report
+
+    def _intact(self) -> bool:
+        """Every ledger row complete, and the index holding as many points as the ledger records."""
+        ledger = self.docstore.ledger().values()
+        return bool(ledger) and all(row.state == "complete" for row in ledger) \
+            and self.store.count() == sum(row.n_chunks for row in ledger)
 
     def close(self) -> None:
         self.store.close()
@@ -156,7 +163,7 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
         _notify(on_file, entry.meta.source_file, "duplicate")
 
     ledger = docstore.ledger()
-    version = f"{_code_version()}|{settings.chunk_max_chars}|{index.embedder.name}"
+    version = _version(settings, index.embedder)
     todo: list[tuple[CorpusEntry, LoadedFile, str]] = []
     fingerprints = {
         doc_id: hashlib.sha256(f"{file.sha256}|{entry.meta.model_dump_json()}|{version}".encode()).hexdigest()
@@ -215,6 +222,8 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
         docstore.remove(doc_id)
         report.removed.append(doc_id)
     store.flush()
+    if report.updated or report.removed:
+        store.reload()  # replaced and deleted points leave Qdrant's BM25 IDF statistics only on reload
 
     report.documents = len(docstore.documents())
     report.chunks = store.count()
@@ -231,6 +240,11 @@ def _prepare(entry: CorpusEntry, file: LoadedFile, fingerprint: str, settings: S
     stored = StoredDocument(meta=meta, norm=norm, parsed=parsed, source_text=file.text, format=file.format,
                             node_ids=tuple(n.node_id for n in nodes), notes=file.notes)
     return _Prepared(entry, file, fingerprint, stored, nodes)
+
+
+def _version(settings: Settings, embedder: Embedder) -> str:
+    """What else an indexed document depends on: the ingest code, the chunk size and the embedder."""
+    return f"{_code_version()}|{settings.chunk_max_chars}|{embedder.name}"
 
 
 def _notify(callback: Callable[[str, str], None] | None, name: str, status: str) -> None:

@@ -1,0 +1,55 @@
+"""Shared fixtures: the real corpus, indexed once per session with the real embedder.
+
+Set CDS_TEST_EMBED_CACHE to a file path to keep passage embeddings between local test runs
+(CI leaves it unset: every run embeds from scratch into a temporary cache).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import CorpusIndex
+from ingest.settings import REPO_ROOT, Settings
+
+CORPUS_DIR = REPO_ROOT / "corpus"
+DATASETS_DIR = REPO_ROOT / "eval" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for every index built in the session."""
+    configured = os.environ.get("CDS_TEST_EMBED_CACHE")
+    return Path(configured) if configured else tmp_path_factory.mktemp("cache") / "embeddings.sqlite"
+
+
+def make_settings(data_dir: Path, embed_cache: Path, **overrides) -> Settings:
+    """Settings isolated from the developer's environment and .env file."""
+    return Settings(_env_file=None, data_dir=data_dir, embed_cache=embed_cache,
+                    **{"corpus_dir": CORPUS_DIR, **overrides})
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("cds-data"), embed_cache)
+
+
+@pytest.fixture(scope="session")
+def corpus_index(settings: Settings) -> CorpusIndex:
+    """The real corpus in the embedded Qdrant Edge index, built once (minutes on 2 cores)."""
+    index = CorpusIndex.open(settings)
+    index.refresh(progress=False)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def server_index(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> CorpusIndex:
+    """The same corpus through the server code path (qdrant-client; its local mode stands in for a server)."""
+    data_dir = tmp_path_factory.mktemp("cds-server")
+    index = CorpusIndex.open(make_settings(data_dir, embed_cache, qdrant_path=data_dir / "qdrant"))
+    index.refresh(progress=False)
+    yield index
+    index.close()
