@@ -29,7 +29,7 @@ from ingest.corpus import CorpusEntry, find_duplicates, scan_corpus
 from ingest.docstore import DocStore, StoredDocument
 from ingest.embed import Embedder, EmbeddingCache, build_embedder, embed_passages
 from ingest.errors import LoadError, StoreError
-from ingest.index import DENSE, EdgeVectorStore, IndexStore, ServerVectorStore, open_store
+from ingest.index import DENSE, EdgeVectorStore, IndexStore, open_store
 from ingest.load import LoadedFile, load_file
 from ingest.nodes import chunks_to_nodes
 from ingest.normalise import normalise
@@ -263,6 +263,8 @@ def _snapshot(corpus_dir: Path) -> str:
 
 def _drop_index(settings: Settings) -> None:
     if settings.qdrant_url or settings.qdrant_path:
+        from ingest.index_server import ServerVectorStore
+
         store = ServerVectorStore.connect(settings)
         if store.client.collection_exists(settings.collection):
             store.client.delete_collection(settings.collection)
