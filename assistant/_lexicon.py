@@ -1,0 +1,215 @@
+"""Term statistics over every answer unit of the corpus, for unit scoring and abstention.
+
+Terms are the BM25 index's own single words (``ingest.sparse.analyse``: pyvi words, their syllables,
+forms without diacritics, whole document numbers; not its word pairs), so the composer and the
+retriever see a question alike. A
+question's terms are weighted by their IDF over units; question words ("ai", "bao nhiêu", "nào") and
+the words that only name a document the question cites ("theo Luật GDĐT 2023") carry no weight:
+they say where to look, not what to find.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant._units import DocUnits, Unit
+from ingest.sparse import analyse as _analyse
+from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
+
+_QUESTION_WORDS = frozenset(
+    """ai nào gì bao_nhiêu bao nhiêu khi_nào thế_nào như_thế_nào sao ra_sao đâu mấy hãy giúp tôi soạn viết
+    liệt_kê liệt kê hỏi cho_biết biết những các của theo trong được là và có cho thì khi do với về tại từ
+    đến này đó một hoặc hay để phải không hiện nêu cần lần_lượt đâu_là so_sánh so_với ở năm
+    ngày tháng nhất""".split()
+)
+_STRIPPED_QUESTION_WORDS = frozenset(strip_diacritics(w) for w in _QUESTION_WORDS)
+_DOC_NAME_STOP = frozenset({"số", "năm", "giai_đoạn", "giai", "đoạn"})
+_SPECIFIC_DF = 0.01  # a term in at most 1% of units is specific
+_NAMED = 0.7  # IDF-weighted share of a document's name a question must use to name it
+# Document numbers ("47/2024/NĐ-CP", "3816/BTTTT-CĐSQG", "57-NQ/TW") and laws by name ("Luật Dữ liệu").
+_DOC_REF = re.compile(r"\b\d+(?:/\d{4})?/[A-ZĐ][A-ZĐa-zđ&]*(?:-[A-ZĐ][A-ZĐa-zđ&]*)*\d*|\b\d+-[A-ZĐ]+/[A-ZĐ]+\b")
+_LAW = re.compile(r"\bLuật\s+((?:[A-ZĐ&]{2,}|[A-ZĐ][^\s,.;:?!()]*)(?:\s+[^\s,.;:?!()]+){0,5})")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+_QUOTED = re.compile(r"['‘\"“]([^'’\"”]{3,80})['’\"”]")  # a phrase the asker quotes names the topic
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question's weighted terms (IDF over units) and the documents it names."""
+
+    weights: dict[str, float]  # terms the corpus has
+    unseen: tuple[str, ...]  # content terms no unit has (they cannot rank units; abstention reads them)
+    named_docs: tuple[str, ...]  # doc ids whose name or number the question cites
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
+
+class Lexicon:
+    """IDF over the corpus's units, unit term sets, and the names documents are cited by.
+
+    >>> lexicon = Lexicon(doc_units.values())                      # doctest: +SKIP
+    >>> q = lexicon.query("Luật GDĐT 2023 liệt kê những loại dịch vụ tin cậy nào?")   # doctest: +SKIP
+    >>> lexicon.coverage(q, lexicon.terms(unit))                   # doctest: +SKIP
+    """
+
+    def __init__(self, documents: Iterable[DocUnits]):
+        self._terms: dict[tuple[str, int], frozenset[str]] = {}
+        self._context: dict[tuple[str, str], frozenset[str]] = {}
+        self._titles: dict[tuple[str, str], frozenset[str]] = {}
+        df: Counter[str] = Counter()
+        self._doc_names: dict[str, frozenset[str]] = {}
+        self._numbers: set[str] = set()  # document numbers of the corpus, as _reference() writes them
+        self._laws: list[str] = []  # law names without "Luật", without diacritics
+        for doc in documents:
+            for unit in doc.units:
+                terms = frozenset(analyse(unit.text))
+                self._terms[(unit.doc_id, unit.seq)] = terms
+                df.update(terms)
+            meta = doc.doc.meta
+            name = " ".join(x for x in (meta.short_title, meta.number) if x)
+            # Single words only: a question cites "Luật GDĐT 2023", not the name's word pairs.
+            self._doc_names[meta.id] = frozenset(t for t in analyse(name) if not t.startswith("~")
+                                                 and t not in _DOC_NAME_STOP)
+            if meta.number:
+                self._numbers.add(_reference(meta.number))
+            if meta.kind == "law":
+                self._laws.append(_plain(meta.title).removeprefix("luat "))
+        # Words many documents' names share ("KH CĐS", "kế hoạch") say little about which one is meant.
+        name_df = Counter(t for name in self._doc_names.values() for t in name)
+        self._name_idf = {t: math.log(1 + len(self._doc_names) / c) for t, c in name_df.items()}
+        self._n = len(self._terms)
+        self._idf = {t: math.log((self._n + 1) / (c + 0.5)) for t, c in df.items()}
+        self._unseen_idf = math.log((self._n + 1) / 0.5)
+        self._specific_idf = math.log((self._n + 1) / (_SPECIFIC_DF * self._n + 0.5))
+
+    def terms(self, unit: Unit) -> frozenset[str]:
+        return self._terms.get((unit.doc_id, unit.seq)) or frozenset(analyse(unit.text))
+
+    @property
+    def unseen_idf(self) -> float:
+        """The IDF a word no unit has would get."""
+        return self._unseen_idf
+
+    def is_rare(self, term: str) -> bool:
+        """In at most 1% of the corpus's units (a name, a figure, a specific notion)."""
+        return self._idf.get(term, self._unseen_idf) >= self._specific_idf
+
+    def gain(self, query: QueryTerms, terms: frozenset[str], covered: set[str]) -> float:
+        """Share of the question's rare-term weight found in ``terms`` and not yet ``covered``."""
+        total = query.total
+        if not total:
+            return 0.0
+        return sum(w for t, w in query.weights.items()
+                   if t in terms and t not in covered and self.is_rare(t)) / total
+
+    def title_match(self, doc: DocUnits, unit: Unit, asked: set[str]) -> float:
+        """How specifically the question names the headings above ``unit``: every ancestor title of two
+        or more words whose terms the question all uses adds up to 1 by its length (six terms count
+        fully), so a unit under "ĐỊNH HƯỚNG … 2024-2025 › … › Xã hội số" outranks the section heading
+        that only the first names; capped at 2."""
+        total = 0.0
+        for clause in doc.ancestors(unit.clause_id):
+            key = (doc.doc.meta.id, clause.id)
+            title = self._titles.get(key)
+            if title is None:
+                words = clause.title
+                title = self._titles[key] = frozenset(t for t in analyse(words) if not t.startswith("~")) \
+                    if len(words.split()) >= 2 else frozenset()
+            if title and title <= asked:
+                total += min(1.0, len(title) / 6)
+        return min(total, 2.0)
+
+    def query(self, question: str) -> QueryTerms:
+        """The question's content terms with their weights, and the documents it names."""
+        terms = analyse(question)
+        # A question typed with diacritics matches exactly; one without them matches by stripped form.
+        plain = not _COMBINING.search(unicodedata.normalize("NFD", question)) and not re.search("[đĐ]", question)
+        if plain:
+            content = [t for t in dict.fromkeys(terms)
+                       if not any(_plain(w) in _STRIPPED_QUESTION_WORDS for w in t.split())]
+        else:
+            content = [t for t in dict.fromkeys(terms)
+                       if not t.startswith("~") and not any(w in _QUESTION_WORDS for w in t.split())]
+        asked = set(terms)
+        named = tuple(doc_id for doc_id, name in self._doc_names.items()
+                      if name and sum(self._name_idf[t] for t in name & asked)
+                      >= _NAMED * sum(self._name_idf[t] for t in name))
+        name_terms = set().union(*(self._doc_names[d] for d in named)) if named else set()
+        quoted = set()
+        for phrase in _QUOTED.findall(question):
+            quoted.update(analyse(phrase))
+        content = [t for t in content if t not in name_terms]
+        weights = {t: self._idf[t] * (2.0 if t in quoted else 1.0) for t in content if t in self._idf}
+        # Without diacritics only the stripped forms ("~nau") say whether the corpus knows a word.
+        unseen = tuple(t for t in content if t not in self._idf and (not plain or t.startswith("~")))
+        return QueryTerms(weights, unseen, named)
+
+    def is_document_number(self, figure: str) -> bool:
+        """Whether a bare number is the number of a corpus document ("3816" of "3816/BTTTT-CĐSQG")."""
+        digits = re.sub(r"\D", "", figure)
+        return bool(digits) and any(n.startswith(digits) and not n[len(digits):][:1].isdigit() for n in self._numbers)
+
+    def unknown_documents(self, question: str) -> list[str]:
+        """Documents the question cites that are not in the corpus: a number ("47/2024/NĐ-CP") that
+        is no corpus document's, a law ("Luật Dữ liệu") whose name is no corpus law's."""
+        return [ref for ref, known in self._citations(question) if not known]
+
+    def cites_corpus_document(self, question: str) -> bool:
+        """Whether the question cites a corpus document by number or, for a law, by name."""
+        return any(known for _, known in self._citations(question))
+
+    def _citations(self, question: str) -> list[tuple[str, bool]]:
+        found = [(m.group(0), _reference(m.group(0)) in self._numbers) for m in _DOC_REF.finditer(question)]
+        for m in _LAW.finditer(question):
+            named = _plain(" ".join(ABBREVIATIONS.get(w, w) for w in m.group(1).split()))
+            known = any(named.startswith(law) or law.startswith(named.split(" 2")[0]) for law in self._laws)
+            found.append(("Luật " + " ".join(m.group(1).split()[:3]), known))
+        return found
+
+    def coverage(self, query: QueryTerms, terms: frozenset[str], context: frozenset[str] = frozenset()) -> float:
+        """IDF-weighted share of the question's terms found in ``terms``; a term found only in
+        ``context`` (the headings above a unit) counts half."""
+        total = query.total
+        if total <= 0:
+            return 0.0
+        found = sum(w if t in terms else 0.5 * w for t, w in query.weights.items() if t in terms or t in context)
+        return found / total
+
+    def precision(self, query: QueryTerms, terms: frozenset[str]) -> float:
+        """IDF-weighted share of a unit's words that the question uses: "Dịch vụ tin cậy bao gồm:"
+        is all question, "Điều kiện kinh doanh dịch vụ tin cậy bao gồm:" is not."""
+        weights = [(self._idf.get(t, 0.0), t in query.weights) for t in terms if not t.startswith("~")]
+        total = sum(w for w, _ in weights)
+        return sum(w for w, asked in weights if asked) / total if total else 0.0
+
+    def context(self, doc: DocUnits, unit: Unit) -> frozenset[str]:
+        """Terms of the headings above ``unit`` (its clause's and its ancestors' titles)."""
+        key = (doc.doc.meta.id, unit.clause_id)
+        cached = self._context.get(key)
+        if cached is None:
+            titles = " ".join(c.title for c in doc.ancestors(unit.clause_id)
+                              if c.title and not (c.id == unit.clause_id and unit.kind == "heading"))
+            cached = self._context[key] = frozenset(analyse(titles)) if titles else frozenset()
+        return cached
+
+
+def analyse(text: str) -> list[str]:
+    """The index's terms of ``text`` without its word pairs: unit scoring weighs words, and a pair
+    spanning two words of a question ("đặt mục", "lệ sử") is rare enough to swamp the real ones."""
+    return [t for t in _analyse(text) if " " not in t]
+
+
+def _plain(term: str) -> str:
+    return strip_diacritics(term.lstrip("~")).casefold()
+
+
+def _reference(number: str) -> str:
+    """A document number compared loosely: "3816 /BT/TTT-CĐSQG" and "3816/BTTTT-CĐSQG" are one."""
+    return re.sub(r"[^0-9a-z]", "", _plain(number))

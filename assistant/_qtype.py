@@ -1,0 +1,85 @@
+"""Question typing by Vietnamese cues: what shape the extractive answer should take.
+
+A question can ask several things at once ("ai chủ trì và hạn khi nào?", "… là bao nhiêu, và … gồm
+những gì?"), so the result is a set of flags rather than one label; ``shape`` is the one that decides
+how an answer is assembled. Cues are matched on the question with and without diacritics, because
+officials often type without them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.vietnamese import strip_diacritics
+
+_TASK = ("chủ trì", "phối hợp", "cơ quan nào", "bộ nào", "ai được giao", "giao cho ai", "do ai", "ai chủ trì",
+         "thời hạn", "hạn hoàn thành", "hạn khi nào", "khi nào xong", "hoàn thành khi nào", "đơn vị nào",
+         "địa phương nào được giao", "được giao", "phân công", "mốc thời gian", "hạn trình")
+_LIST = ("những", "liệt kê", "gồm", "bao gồm", "các bước", "nhóm nào", "loại nào", "các nhiệm vụ",
+         "những nhiệm vụ", "những nội dung", "các nội dung", "kể tên")
+_HOWTO = ("viết", "soạn", "xây dựng phần", "xây dựng mục", "như thế nào", "thế nào", "cần nêu", "cần làm rõ",
+          "nội dung gì", "phải làm gì", "ra sao", "thủ tục gì", "các bước")
+_COMPARE = ("so với", "so sánh", "lần lượt", "khác nhau", "thay đổi")
+_FACTOID = ("bao nhiêu", "%", "tỷ lệ", "tỉ lệ", "ngày nào", "năm nào", "số hiệu", "khi nào", "bao lâu", "mấy",
+            "là gì", "chỉ tiêu", "mục tiêu", "tần suất")
+_NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+_COUNT = re.compile(r"\b(\d{1,2}|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+(?:nhiệm vụ|nội dung|giải pháp|chỉ tiêu|"
+                    r"chính sách|dự án|ý)\b")
+_PERIOD = re.compile(r"\b(20\d\d)(?:\s*[-–]\s*(20\d\d))?\b")
+_FIELDS = {
+    "lead": ("chủ trì", "ai được giao", "giao cho ai", "do ai", "cơ quan nào", "bộ nào", "đơn vị nào", "giao ai"),
+    "coordinating": ("phối hợp",),
+    "deadline": ("thời hạn", "hạn hoàn thành", "hạn khi nào", "khi nào", "mốc thời gian", "hạn trình", "năm nào"),
+}
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """The answer shapes a question asks for; ``shape`` is the one composition follows."""
+
+    shape: str  # "task", "compare", "list", "howto" or "factoid"
+    task: bool
+    listing: bool
+    howto: bool
+    compare: bool
+    fields: tuple[str, ...]  # task fields asked for: "lead", "coordinating", "deadline"
+    periods: tuple[str, ...]  # years or periods named: "2025", "2028-2030"
+    count: int  # how many items the question asks for ("soạn 3 nhiệm vụ"), 0 when it names no number
+
+
+def classify(question: str) -> QuestionType:
+    """Type ``question`` by its cues (see module docstring)."""
+    text = " ".join(question.lower().split())
+    plain = strip_diacritics(text)
+
+    def has(cues: tuple[str, ...]) -> bool:
+        return any(cue in text or strip_diacritics(cue) in plain for cue in cues)
+
+    periods = tuple(dict.fromkeys(m.group(0).replace(" ", "").replace("–", "-") for m in _PERIOD.finditer(text)))
+    task = has(_TASK)
+    compare = has(_COMPARE) or _disjoint(periods) and not task
+    listing = has(_LIST)
+    howto = has(_HOWTO)
+    fields = tuple(name for name, cues in _FIELDS.items() if has(cues)) if task else ()
+    if compare:
+        shape = "compare"
+    elif task:
+        shape = "task"
+    elif howto:
+        shape = "howto"
+    elif listing:
+        shape = "list"
+    else:
+        shape = "factoid"
+    found = _COUNT.search(text)
+    count = 0
+    if found:
+        count = int(found.group(1)) if found.group(1).isdigit() else _NUMBER_WORDS[found.group(1)]
+    return QuestionType(shape, task, listing, howto, compare, fields, periods, min(count, 10))
+
+
+def _disjoint(periods: tuple[str, ...]) -> bool:
+    """Two of the periods do not overlap ("2025" and "2028-2030"; not "2026-2030" and "2030")."""
+    spans = [(int(p[:4]), int(p[-4:])) for p in periods]
+    return any(a[1] < b[0] or b[1] < a[0] for i, a in enumerate(spans) for b in spans[i + 1:])

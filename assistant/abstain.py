@@ -1,0 +1,270 @@
+"""Abstention: does the corpus hold the answer? A calibrated classifier, not a score threshold.
+
+Retrieval always returns something, and e5 cosines of relevant and irrelevant passages sit close
+together, so no raw score can tell a near miss ("Điều 45 Luật An ninh mạng", which has 43 articles;
+the Digital Twin pilot "của TP Hồ Chí Minh", which the task table gives to Đà Nẵng and Huế) from
+an answer. The decision is a logistic regression over features of the question against what was
+retrieved and what composition would answer with; its weights, the feature scaling and the
+probability threshold are fitted on eval/datasets/calib.jsonl by ``python -m eval.calibrate_abstention``
+and stored in ``assistant/abstain_model.json`` with the date and the calibration metrics.
+
+Features (from the question, the passages and the blocks composition chose):
+
+* ``rare_missing_best`` / ``rare_missing_all``: the share of the question's rare words (in at most 1%
+  of units) missing from the best block with its headings / from every candidate unit;
+* ``unseen``: the share of the question's weight in words no unit of the corpus has;
+* ``figures_missing``: "Điều 45", "khoản 3" and bare figures of the question absent from the passages;
+* ``years_missing``: years the question names that no chosen block, its headings or its document's
+  period mentions ("giai đoạn 2031-2035");
+* ``names_missing``: proper names of the question ("Bắc Ninh", "TP Hồ Chí Minh", "GCI") absent from the blocks;
+* ``slot_missing``: the kind of value asked for ("bao nhiêu MW", "mức phí", "ngày nào", "số hiệu") is
+  in no block;
+* ``levels_missing``: "cấp huyện" when neither the blocks nor their documents speak of that level;
+* ``foreign_document``: the question cites a document the corpus does not hold ("Nghị định
+  47/2024/NĐ-CP", "Luật Dữ liệu") and so asks about its content;
+* ``field_empty``: a task question asks for a field (lead, coordinating, deadline) that the chosen task
+  record leaves empty.
+
+Two guards refuse before the model: a question mostly in words the corpus never uses, and one whose
+best unit covers too little of it (off-topic questions, which a calibration set of near misses lacks).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant._lexicon import Lexicon
+from assistant._render import Block
+from assistant.compose import Analysis
+from ingest.vietnamese import ABBREVIATIONS, expand_abbreviations, strip_diacritics
+
+MODEL_PATH = Path(__file__).with_name("abstain_model.json")
+FEATURES = ("figures_missing", "years_missing", "names_missing", "slot_missing", "levels_missing", "foreign_document",
+            "field_empty")
+# Off-topic guard, outside the calibrated model: the calibration set holds only near misses, so it
+# cannot teach that a question mostly in words the corpus never uses ("Cách nấu phở bò?") is out of scope.
+_MAX_UNSEEN = 0.5
+_MIN_COVERAGE = 0.25
+
+# "Điều 45", "khoản 3" and bare figures; document numbers ("20/2023/QH15") say which text, not what to find.
+_FIGURE = re.compile(r"(?:điều|khoản)\s+\d+|(?<![\w/-])\d+(?:[.,]\d+)*%?(?![\w/-])", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NAME = re.compile(r"[A-ZĐ][^\s,.;:?!()'\"“”]*(?:\s+[A-ZĐ][^\s,.;:?!()'\"“”]*)*")
+# "bao nhiêu MW", "bao nhiêu phần trăm", "bao nhiêu năm": the unit the answer's figure must carry
+# Matched without diacritics (officials type "bao nhieu"): the unit the answer's figure must carry.
+_AMOUNT_UNIT = re.compile(r"bao nhieu\s+(phan tram|%|mw|gb|nam|thang|ngay|gio|lan|thanh vien|camera|bac)\b")
+_MONEY_CUES = ("muc tien", "muc phi", "muc phu cap", "bao nhieu tien", "bao nhieu dong", "ty dong", "trieu dong")
+_DATE_CUES = ("ngay nao", "ngay ky", "ngay ban hanh", "hieu luc thi hanh tu")
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngay\s+\d{1,2}\s+thang\s+\d{1,2}|\d{1,2}\s+thang\s+\d{1,2}\s+nam")
+_DOC_NUMBER_CUES = ("so hieu", "van ban so", "so bao nhieu")
+_DOC_NUMBER = re.compile(r"\d+/\d*[a-z]")
+_DOC_NUMBER_WORD = re.compile(r"\S*\d+\s*/\S*")
+_LEVEL = re.compile(r"\bcấp\s+(xã|phường|huyện|tỉnh)\b", re.IGNORECASE)
+# Capitalised words that name kinds of bodies and documents, not a particular one.
+_GENERIC_NAMES = frozenset(strip_diacritics(w).casefold() for w in """
+    Bộ Luật Nghị Quyết Kế Chương Khung Danh Điều Ủy Uỷ Ban Chính Thủ Nhà Việt Nam VN Trung Quốc Công Văn Tài
+    Hướng Dự Theo Trong Khi Nếu Các Những Mỗi Tổ Hội Đề Cục Sở Phòng Tỉnh Thành Xã Huyện Cổng Nền Hệ Cơ Ngân
+    Đài Báo Phần Mục Khoản Điểm Giai Năm Tháng Ngày TP UBND CĐS CDS KH CV ANQG DTI CQNN KD NQ QĐ NĐ TW
+    """.split())
+_FIELD_CUES = {"lead": ("chủ trì", "ai được giao", "giao cho ai", "do ai", "cơ quan nào", "bộ nào"),
+               "coordinating": ("phối hợp",),
+               "deadline": ("thời hạn", "hạn hoàn thành", "hạn khi nào", "khi nào")}
+
+
+@dataclass(frozen=True)
+class Decision:
+    answerable: bool
+    probability: float  # calibrated P(the corpus holds the answer)
+    features: dict[str, float]
+    missing: tuple[str, ...]  # figures, years and names of the question the sources do not mention
+
+
+@dataclass(frozen=True)
+class AbstainModel:
+    """Fitted logistic regression: standardised features, weights, bias and decision threshold."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    fitted: str  # ISO date
+    metrics: dict[str, float | int | str]
+
+    def probability(self, values: dict[str, float]) -> float:
+        x = (np.array([values[f] for f in self.features]) - np.array(self.mean)) / np.array(self.scale)
+        z = float(x @ np.array(self.weights) + self.bias)
+        return 1 / (1 + math.exp(-z))
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        data = {k: getattr(self, k) for k in ("features", "mean", "scale", "weights", "bias", "threshold",
+                                               "fitted", "metrics")}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> "AbstainModel":
+        """Read fitted parameters.
+
+        :raises ValueError: the file is missing, unreadable or fitted on other features.
+        """
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            model = cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
+                        float(data["bias"]), float(data["threshold"]), data["fitted"], dict(data["metrics"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: cannot read the abstention model ({exc}). "
+                             "Refit it with `python -m eval.calibrate_abstention`.") from exc
+        if model.features != FEATURES:
+            raise ValueError(f"{path}: fitted on features {model.features}, the code computes {FEATURES}. "
+                             "Refit it with `python -m eval.calibrate_abstention`.")
+        return model
+
+
+class Abstainer:
+    """Decides answerable vs not from an analysis and the composer's blocks.
+
+    >>> abstainer = Abstainer()                                       # doctest: +SKIP
+    >>> abstainer.decide(analysis, blocks, lexicon).answerable        # doctest: +SKIP
+    """
+
+    def __init__(self, model: AbstainModel | None = None):
+        self.model = model or AbstainModel.load()
+
+    def decide(self, analysis: Analysis, blocks: list[Block], lexicon: Lexicon) -> Decision:
+        values, missing = question_features(analysis, blocks, lexicon)
+        if not blocks or values["unseen"] > _MAX_UNSEEN or values["coverage"] < _MIN_COVERAGE:
+            return Decision(False, 0.0, values, missing)
+        p = self.model.probability(values)
+        return Decision(p >= self.model.threshold, p, values, missing)
+
+
+def question_features(analysis: Analysis, blocks: list[Block],
+                      lexicon: Lexicon) -> tuple[dict[str, float], tuple[str, ...]]:
+    """The FEATURES of one question (see the module docstring), and the figures, years and names
+    of the question that the sources do not mention (as the question writes them)."""
+    query = analysis.query
+    rare = {t: w for t, w in query.weights.items() if lexicon.is_rare(t)}
+    rare_total = sum(rare.values())
+
+    def missing(terms: set[str]) -> float:
+        return sum(w for t, w in rare.items() if t not in terms) / rare_total if rare_total else 0.0
+
+    candidates = analysis.candidates
+    every = set().union(*(lexicon.terms(c.unit) for c in candidates)) if candidates else set()
+    best_terms = set().union(*(lexicon.terms(u) | lexicon.context(blocks[0].doc, u) for u in blocks[0].units)) \
+        if blocks else set()
+    answer_text = _fold(" ".join(_block_text(b) for b in blocks))
+    passages_text = _fold(" ".join(p.text for p in analysis.passages))
+    question = analysis.question
+    figures = [m.group(0) for m in _FIGURE.finditer(question)
+               if not _YEAR.fullmatch(m.group(0)) and not lexicon.is_document_number(m.group(0))]
+    figures_missing = [f for f in figures if _fold(f) not in passages_text]
+    seen_text = answer_text + " " + passages_text
+    years_missing = [y for y in dict.fromkeys(_YEAR.findall(question)) if y not in seen_text]
+    names_missing = [n for n in _names(question) if _fold(n) not in seen_text
+                     and _fold(expand_abbreviations(n)) not in seen_text]
+    levels_missing = _levels_missing(question, blocks, seen_text)
+    # A question about another text's content cannot be answered here. But one that also cites a corpus
+    # document asks what that document says about it ("Công văn 3816 … thực hiện Quyết định 749/QĐ-TTg …"),
+    # which a mention in the retrieved passages may answer.
+    foreign = lexicon.unknown_documents(question)
+    if query.named_docs or lexicon.cites_corpus_document(question):
+        foreign = [d for d in foreign if _fold(d) not in passages_text + " " + answer_text]
+    unseen_weight = len(query.unseen) * lexicon.unseen_idf
+    unseen = unseen_weight / (unseen_weight + query.total) if unseen_weight else 0.0
+    values = {
+        "coverage": max((c.lexical for c in candidates), default=0.0) * (1 - unseen),
+        "rare_missing_best": missing(best_terms),
+        "rare_missing_all": missing(every),
+        "unseen": unseen,
+        "figures_missing": len(figures_missing),
+        "years_missing": len(years_missing),
+        "names_missing": len(names_missing),
+        "slot_missing": _slot_missing(question, seen_text),
+        "levels_missing": len(levels_missing),
+        "foreign_document": len(foreign),
+        "field_empty": _field_empty(analysis, blocks[0] if blocks else None),
+    }
+    missing_items = [*foreign, *figures_missing, *years_missing, *names_missing, *levels_missing]
+    return {k: float(v) for k, v in values.items()}, tuple(dict.fromkeys(missing_items))
+
+
+def _block_text(block: Block) -> str:
+    """A block's words as a reader sees them: its units, the headings above it, and what its document
+    is (title, issuer, period): "theo hướng dẫn của Bộ Thông tin và Truyền thông" names the source."""
+    meta = block.doc.doc.meta
+    titles = " ".join(c.title for c in block.doc.ancestors(block.units[0].clause_id))
+    return " ".join([*(u.text for u in block.units), titles, meta.title, meta.short_title, meta.issuer or "",
+                     meta.period or ""])
+
+
+def _names(question: str) -> list[str]:
+    """Proper names of the question: runs of capitalised words (not the first word of a sentence)
+    and acronyms, less administrative words and known abbreviations ("Bộ TT&TT", "Luật GDĐT")."""
+    names = []
+    question = _DOC_NUMBER_WORD.sub(" ", question)  # "3816/BTTTT-CĐSQG" names a text, not a person or place
+    for m in _NAME.finditer(question):
+        words = m.group(0).split()
+        start = m.start()
+        if start == 0 or question[:start].rstrip()[-1:] in ".?!:":
+            words = words[1:]  # a sentence's first word is capitalised anyway
+        specific = [w for w in words if strip_diacritics(w).casefold() not in _GENERIC_NAMES
+                    and w not in ABBREVIATIONS and len(w) > 1 and not any(c.isdigit() for c in w)]
+        if len(specific) >= 2 or any(w.isupper() and len(w) >= 3 for w in specific):
+            names.append(" ".join(words))
+    return names
+
+
+def _slot_missing(question: str, answer_text: str) -> bool:
+    """The question asks for a kind of value (an amount in some unit, a sum of money, a duration, a
+    date, a document number) that no chosen block holds: "bao nhiêu MW", "mức phí", "ngày nào"."""
+    text, answer = _plain(question), _plain(answer_text)
+    if any(cue in text for cue in _MONEY_CUES):
+        return not re.search(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b", answer)
+    if m := _AMOUNT_UNIT.search(text):
+        unit = m.group(1)
+        if unit in ("phan tram", "%"):
+            return not re.search(r"\d\s*%", answer)
+        return not re.search(r"\d[\d.,]*\s*(?:%s)\b" % re.escape(unit), answer)
+    if "bao lau" in text:
+        return not re.search(r"\d+\s*(?:nam|thang|ngay|gio)\b", answer)
+    if any(cue in text for cue in _DOC_NUMBER_CUES):
+        return not _DOC_NUMBER.search(answer)
+    if any(cue in text for cue in _DATE_CUES):
+        return not _DATE.search(answer)
+    return False
+
+
+def _levels_missing(question: str, blocks: list[Block], seen_text: str) -> list[str]:
+    """Administrative levels the question names ("cấp huyện") that neither the chosen blocks' documents
+    nor anything retrieved speaks of."""
+    levels = {lv.casefold() for b in blocks for lv in (b.doc.doc.meta.level or [])}
+    return [m.group(0) for m in _LEVEL.finditer(question)
+            if m.group(1).casefold() not in levels and _fold(m.group(0)) not in seen_text]
+
+
+def _field_empty(analysis: Analysis, block: Block | None) -> bool:
+    if block is None or block.kind != "task":
+        return False
+    record = block.doc.tasks[block.units[0].clause_id]
+    text = analysis.question.casefold()
+    for attr, cues in _FIELD_CUES.items():
+        span = getattr(record, attr)
+        if any(cue in text for cue in cues) and (span is None or not span.text.strip()):
+            return True
+    return False
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _plain(text: str) -> str:
+    return strip_diacritics(_fold(text))

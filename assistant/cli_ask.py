@@ -1,0 +1,137 @@
+"""`cds ask` and `cds chat`: questions answered with verbatim, cited quotes, in the terminal."""
+
+from __future__ import annotations
+
+import click
+
+from assistant.cli import open_index
+from assistant.core import Assistant, QuestionError, validate_question
+from assistant.schemas import Answer
+from ingest.errors import IngestError
+from ingest.index import SearchFilters
+from ingest.settings import Settings
+
+_QUIT = ("thoát", "thoat", "quit", "exit")
+_PASSAGE_CHARS = 300
+
+
+@click.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="In câu trả lời dạng JSON (hợp đồng Answer).")
+@click.option("-k", "--k", "k", type=int, default=None, help="Số đoạn cần tìm (mặc định 8).")
+@click.option("--doc", "doc_ids", multiple=True, help="Chỉ tìm trong tài liệu này (mã tài liệu); lặp lại được.")
+@click.option("--level", "levels", multiple=True, help="Cấp: bộ, tỉnh, xã, quốc gia; lặp lại được.")
+@click.option("--session", "session_id", help="Mã phiên: câu hỏi nối tiếp được hiểu theo các lượt trước.")
+@click.pass_obj
+def ask(settings: Settings, question: str, as_json: bool, k: int | None, doc_ids: tuple[str, ...],
+        levels: tuple[str, ...], session_id: str | None) -> None:
+    """Trả lời QUESTION từ tài liệu, mỗi ý kèm trích dẫn nguyên văn (hoặc báo KHÔNG CÓ TRONG TÀI LIỆU)."""
+    _check(settings, question, k, session_id)
+    assistant = _open(settings, progress=not as_json)
+    try:
+        filters = _filters(assistant, doc_ids, levels)
+        answer = _ask(assistant, question, k=k, filters=filters, session_id=session_id)
+    finally:
+        assistant.sessions.close()  # the index stays open: a process holds one per data directory
+    if as_json:
+        click.echo(answer.model_dump_json(indent=2))
+    else:
+        click.echo(render_answer(answer))
+
+
+@click.command()
+@click.option("-k", "--k", "k", type=int, default=None, help="Số đoạn cần tìm (mặc định 8).")
+@click.option("--doc", "doc_ids", multiple=True, help="Chỉ tìm trong tài liệu này (mã tài liệu); lặp lại được.")
+@click.option("--level", "levels", multiple=True, help="Cấp: bộ, tỉnh, xã, quốc gia; lặp lại được.")
+@click.option("--session", "session_id", help="Tiếp tục một phiên đã có.")
+@click.pass_obj
+def chat(settings: Settings, k: int | None, doc_ids: tuple[str, ...], levels: tuple[str, ...],
+         session_id: str | None) -> None:
+    """Hội thoại nhiều lượt: gõ câu hỏi sau "Bạn: "; dòng trống hoặc "thoát" để kết thúc."""
+    if session_id is not None:
+        _check(settings, "?", k, session_id)
+    assistant = _open(settings, progress=True)
+    try:
+        filters = _filters(assistant, doc_ids, levels)
+        if session_id is None:
+            session_id = assistant.new_session()
+            click.echo(f"Phiên mới: {session_id} (tiếp tục sau bằng: cds chat --session {session_id})")
+        else:
+            click.echo(f"Tiếp tục phiên {session_id} ({len(assistant.history(session_id))} lượt trước).")
+        while True:
+            try:
+                question = click.prompt("Bạn", prompt_suffix=": ", default="", show_default=False)
+            except click.Abort:
+                click.echo()
+                break
+            if not question.strip() or question.strip().lower() in _QUIT:
+                break
+            try:
+                answer = _ask(assistant, question, k=k, filters=filters, session_id=session_id)
+            except click.UsageError as exc:
+                click.echo(f"Lỗi: {exc.message}", err=True)
+                continue
+            click.echo(render_answer(answer))
+            click.echo()
+    finally:
+        assistant.sessions.close()
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer for a terminal: the Markdown, then "Nguồn:" with every [n] and its quote, or,
+    for a refusal, the passages under "Có thể liên quan:"."""
+    lines = []
+    if answer.resolved_question:
+        lines += [f"(Hiểu câu hỏi là: {answer.resolved_question})", ""]
+    lines.append(answer.answer)
+    if answer.citations:
+        lines += ["", "Nguồn:"]
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {c.citation}" + (" (dự thảo)" if c.status == "draft" else ""))
+            lines.append(f"    “{' '.join(c.quote.split())}”")
+    if not answer.answerable and answer.passages:
+        lines += ["", "Có thể liên quan:"]
+        for p in answer.passages:
+            body = " ".join(p.text.split())
+            lines.append(f"{p.rank}. {p.doc_title} — {p.clause}")
+            lines.append(f"    {body[:_PASSAGE_CHARS]}{'…' if len(body) > _PASSAGE_CHARS else ''}")
+    if answer.warnings:
+        lines += ["", *(f"Lưu ý: {w}" for w in answer.warnings)]
+    return "\n".join(lines)
+
+
+def _check(settings: Settings, question: str, k: int | None, session_id: str | None) -> None:
+    try:
+        validate_question(settings, question, k, session_id)
+    except QuestionError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _open(settings: Settings, progress: bool) -> Assistant:
+    try:
+        index = open_index(settings, progress=progress)
+    except IngestError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        return Assistant(settings, index)
+    except ValueError as exc:  # the abstention model file is missing or stale
+        index.close()
+        raise click.ClickException(str(exc)) from exc
+
+
+def _filters(assistant: Assistant, doc_ids: tuple[str, ...], levels: tuple[str, ...]) -> SearchFilters:
+    known = {d.meta.id for d in assistant.index.docstore.documents()}
+    unknown = [d for d in doc_ids if d not in known]
+    if unknown:
+        raise click.UsageError(f"Không có tài liệu mã {', '.join(unknown)}. "
+                               f"Các mã hiện có: {', '.join(sorted(known))}.")
+    return SearchFilters(doc_ids=doc_ids, levels=levels)
+
+
+def _ask(assistant: Assistant, question: str, **kwargs) -> Answer:
+    try:
+        return assistant.ask(question, **kwargs)
+    except QuestionError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except IngestError as exc:
+        raise click.ClickException(str(exc)) from exc

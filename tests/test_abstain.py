@@ -1,0 +1,102 @@
+"""Abstention: the fitting code on hand-computed cases, the shipped model, and refusals on the real corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.abstain import FEATURES, MODEL_PATH, AbstainModel
+from assistant.core import Assistant
+from assistant.schemas import NOT_IN_CORPUS
+from eval.calibrate_abstention import choose_threshold, fit_logistic, refusal_metrics
+from ingest.pipeline import CorpusIndex
+
+
+def test_logistic_regression_separates_a_separable_feature():
+    x = np.array([[-2.0], [-1.0], [-0.5], [0.5], [1.0], [2.0]])
+    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    weights, bias = fit_logistic(x, y, l2=0.1)
+    p = 1 / (1 + np.exp(-(x @ weights + bias)))
+    assert weights[0] > 0 and abs(bias) < 1e-6  # symmetric data: no offset
+    assert (p[y == 1] > 0.5).all() and (p[y == 0] < 0.5).all()
+
+
+def test_the_penalty_shrinks_weights():
+    x = np.array([[-1.0], [0.0], [1.0], [2.0]])
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    loose, _ = fit_logistic(x, y, l2=0.01)
+    tight, _ = fit_logistic(x, y, l2=10.0)
+    assert abs(tight[0]) < abs(loose[0])
+
+
+def test_threshold_refuses_at_most_the_allowed_share_of_answerable_items():
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99])
+    y = np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 1], dtype=float)
+    # 7 answerable, 15% allowed -> one may be refused: cut halfway between 0.3 and 0.6.
+    assert choose_threshold(p, y, 0.15) == pytest.approx(0.45)
+    assert refusal_metrics(p, y, 0.45) == {"refusal_recall": 1.0, "false_refusal_rate": pytest.approx(1 / 7)}
+    # None allowed: below the lowest answerable item.
+    assert choose_threshold(p, y, 0.0) == pytest.approx(0.15)
+
+
+def test_the_shipped_model_is_fitted_on_the_current_features():
+    model = AbstainModel.load()
+    assert model.features == FEATURES
+    assert len(model.weights) == len(model.mean) == len(model.scale) == len(FEATURES)
+    assert 0 < model.threshold < 1
+    assert model.metrics["dataset"] == "calib.jsonl" and model.metrics["unanswerable"] > 0
+    # A question where nothing is missing is answered; one missing a figure, a year and a name is not.
+    nothing = dict.fromkeys(FEATURES, 0.0)
+    assert model.probability(nothing) >= model.threshold
+    assert model.probability({**nothing, "figures_missing": 1.0, "years_missing": 1.0,
+                              "names_missing": 1.0}) < model.threshold
+
+
+def test_model_round_trip_and_stale_files(tmp_path: Path):
+    model = AbstainModel.load()
+    path = tmp_path / "model.json"
+    model.save(path)
+    assert AbstainModel.load(path) == model
+    stale = json.loads(path.read_text(encoding="utf-8"))
+    stale["features"] = ["score"]
+    path.write_text(json.dumps(stale), encoding="utf-8")
+    with pytest.raises(ValueError, match="python -m eval.calibrate_abstention"):
+        AbstainModel.load(path)
+    with pytest.raises(ValueError, match="cannot read"):
+        AbstainModel.load(tmp_path / "missing.json")
+    assert MODEL_PATH.exists()
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus_index: CorpusIndex) -> Assistant:
+    return Assistant(corpus_index.settings, corpus_index)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "missing"), [
+    ("Xã nào của tỉnh Lào Cai được chọn thí điểm chuyển đổi số đầu tiên?", "Lào Cai"),  # no such place
+    ("Điều 45 Luật An ninh mạng 2018 quy định về vấn đề gì?", "Điều 45"),  # the law has 43 articles
+    ("Khung kế hoạch chuyển đổi số đặt chỉ tiêu gì cho giai đoạn 2031-2035?", "2031"),  # beyond every plan
+    ("Nghị định 13/2023/NĐ-CP quy định những gì về bảo vệ dữ liệu cá nhân?", "13/2023/NĐ-CP"),  # not in corpus
+    ("Cách nấu phở bò ngon nhất là gì?", None),  # off-topic
+])
+def test_clear_unanswerables_are_refused_with_the_nearest_passages(assistant: Assistant, question: str,
+                                                                   missing: str | None):
+    answer = assistant.ask(question)
+    assert not answer.answerable
+    assert answer.answer.startswith(NOT_IN_CORPUS + "\n\nCác tài liệu hiện có không nêu")
+    assert answer.citations == [] and answer.warnings == []
+    assert len(answer.passages) == assistant.settings.top_k  # "có thể liên quan"
+    if missing:
+        assert f"“{missing}" in answer.answer
+
+
+@pytest.mark.slow
+def test_near_questions_that_the_corpus_answers_are_not_refused(assistant: Assistant):
+    for question in ("Luật Giao dịch điện tử 2023 có hiệu lực thi hành từ ngày nào?",
+                     "Theo Nghị quyết 57-NQ/TW, tầm nhìn đến năm 2045 là gì?",
+                     "Đà Nẵng và Huế được giao chủ trì nhiệm vụ gì về đô thị trong danh mục 2026-2030?"):
+        assert assistant.ask(question).answerable, question
