@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0)
     top_k: int = Field(8, gt=0, le=50)
 
+    # Optional LLM rewriter: "none" keeps answers extractive.
+    llm_backend: Literal["none", "openai", "llama-cpp"] = "none"
+    llm_base_url: str | None = None  # any OpenAI-compatible server: vLLM, llama.cpp server, Ollama, TGI
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(20.0, gt=0)
+    gguf_model_path: Path | None = None  # llm_backend="llama-cpp": a local GGUF file
+
+    # HTTP service and web app
+    host: str = "127.0.0.1"
+    port: int = Field(8000, gt=0, lt=65536)
+    ui_port: int = Field(7860, gt=0, lt=65536)
+    api_key: str | None = None  # set: every request needs the X-API-Key header
+    cors_origins: list[str] = []
+    max_question_chars: int = Field(1000, ge=10, le=10000)
+    max_k: int = Field(30, ge=1, le=100)
+
     @field_validator("qdrant_url")
     @classmethod
     def _url_scheme(cls, v: str | None) -> str | None:
