@@ -16,7 +16,7 @@ from ingest.settings import Settings
 
 _LEVELS = {"xa": "xa", "tinh": "tinh", "bo": "bo"}
 _PERIODS = ("2025", "2026-2030")
-_FINDING_TITLES = {
+FINDING_TITLES = {
     "missing_section": "Thiếu mục bắt buộc",
     "missing_group": "Thiếu nhóm nhiệm vụ",
     "uncovered_task": "Nhiệm vụ cấp trên chưa có trong bản kế hoạch",
@@ -162,7 +162,7 @@ def _report_text(report: CheckReport) -> str:
              f"Khung áp dụng: {report.framework}"]
     if not report.findings:
         lines.append("Không phát hiện thiếu sót nào so với khung và các nhiệm vụ cấp trên.")
-    for kind, title in _FINDING_TITLES.items():
+    for kind, title in FINDING_TITLES.items():
         found = [f for f in report.findings if f.kind == kind]
         if found:
             lines += ["", f"{title} ({len(found)}):", *(f"  - {f.message}" for f in found)]
