@@ -40,6 +40,9 @@ _LAZY_COMMANDS: dict[str, str] = {
     "serve": "assistant.cli_serve:serve",
     "draft": "assistant.drafting.cli:draft",
     "check": "assistant.drafting.cli:check",
+    "ui": "ui.cli:ui",
+    "ask": "assistant.cli_ask:ask",
+    "chat": "assistant.cli_ask:chat",
 }
 
 
