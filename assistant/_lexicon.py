@@ -28,6 +28,9 @@ _QUESTION_WORDS = frozenset(
     ngày tháng nhất""".split()
 )
 _STRIPPED_QUESTION_WORDS = frozenset(strip_diacritics(w) for w in _QUESTION_WORDS)
+# An abbreviation the corpus never writes ("GDĐT") is no unknown word: its full form is analysed beside it.
+_ABBREVIATION_TERMS = frozenset(form for a in ABBREVIATIONS
+                                for form in (a.casefold(), "~" + strip_diacritics(a).casefold()))
 _DOC_NAME_STOP = frozenset({"số", "năm", "giai_đoạn", "giai", "đoạn"})
 _SPECIFIC_DF = 0.01  # a term in at most 1% of units is specific
 _NAMED = 0.7  # IDF-weighted share of a document's name a question must use to name it
@@ -148,7 +151,8 @@ class Lexicon:
         content = [t for t in content if t not in name_terms]
         weights = {t: self._idf[t] * (2.0 if t in quoted else 1.0) for t in content if t in self._idf}
         # Without diacritics only the stripped forms ("~nau") say whether the corpus knows a word.
-        unseen = tuple(t for t in content if t not in self._idf and (not plain or t.startswith("~")))
+        unseen = tuple(t for t in content if t not in self._idf and t not in _ABBREVIATION_TERMS
+                       and (not plain or t.startswith("~")))
         return QueryTerms(weights, unseen, named)
 
     def is_document_number(self, figure: str) -> bool:
@@ -170,7 +174,7 @@ class Lexicon:
         for m in _LAW.finditer(question):
             named = _plain(" ".join(ABBREVIATIONS.get(w, w) for w in m.group(1).split()))
             known = any(named.startswith(law) or law.startswith(named.split(" 2")[0]) for law in self._laws)
-            found.append(("Luật " + " ".join(m.group(1).split()[:3]), known))
+            found.append(("Luật " + " ".join(m.group(1).split()[:2]), known))
         return found
 
     def coverage(self, query: QueryTerms, terms: frozenset[str], context: frozenset[str] = frozenset()) -> float:

@@ -17,8 +17,8 @@ Features (from the question, the passages and the blocks composition chose):
 * ``years_missing``: years the question names that no chosen block, its headings or its document's
   period mentions ("giai đoạn 2031-2035");
 * ``names_missing``: proper names of the question ("Bắc Ninh", "TP Hồ Chí Minh", "GCI") absent from the blocks;
-* ``slot_missing``: the kind of value asked for ("bao nhiêu MW", "mức phí", "ngày nào", "số hiệu") is
-  in no block;
+* ``slot_missing``: the kind of value asked for ("bao nhiêu MW", "mức phí", "ngày nào", "số hiệu",
+  "số điện thoại") is in nothing retrieved, or places asked for by name ("những tỉnh nào") are in no block;
 * ``levels_missing``: "cấp huyện" when neither the blocks nor their documents speak of that level;
 * ``foreign_document``: the question cites a document the corpus does not hold ("Nghị định
   47/2024/NĐ-CP", "Luật Dữ liệu") and so asks about its content;
@@ -41,8 +41,9 @@ import numpy as np
 
 from assistant._lexicon import Lexicon
 from assistant._render import Block
+from assistant._slots import expected_value
 from assistant.compose import Analysis
-from ingest.vietnamese import ABBREVIATIONS, expand_abbreviations, strip_diacritics
+from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
 MODEL_PATH = Path(__file__).with_name("abstain_model.json")
 FEATURES = ("figures_missing", "years_missing", "names_missing", "slot_missing", "levels_missing", "foreign_document",
@@ -56,14 +57,6 @@ _MIN_COVERAGE = 0.25
 _FIGURE = re.compile(r"(?:điều|khoản)\s+\d+|(?<![\w/-])\d+(?:[.,]\d+)*%?(?![\w/-])", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"[A-ZĐ][^\s,.;:?!()'\"“”]*(?:\s+[A-ZĐ][^\s,.;:?!()'\"“”]*)*")
-# "bao nhiêu MW", "bao nhiêu phần trăm", "bao nhiêu năm": the unit the answer's figure must carry
-# Matched without diacritics (officials type "bao nhieu"): the unit the answer's figure must carry.
-_AMOUNT_UNIT = re.compile(r"bao nhieu\s+(phan tram|%|mw|gb|nam|thang|ngay|gio|lan|thanh vien|camera|bac)\b")
-_MONEY_CUES = ("muc tien", "muc phi", "muc phu cap", "bao nhieu tien", "bao nhieu dong", "ty dong", "trieu dong")
-_DATE_CUES = ("ngay nao", "ngay ky", "ngay ban hanh", "hieu luc thi hanh tu")
-_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngay\s+\d{1,2}\s+thang\s+\d{1,2}|\d{1,2}\s+thang\s+\d{1,2}\s+nam")
-_DOC_NUMBER_CUES = ("so hieu", "van ban so", "so bao nhieu")
-_DOC_NUMBER = re.compile(r"\d+/\d*[a-z]")
 _DOC_NUMBER_WORD = re.compile(r"\S*\d+\s*/\S*")
 _LEVEL = re.compile(r"\bcấp\s+(xã|phường|huyện|tỉnh)\b", re.IGNORECASE)
 # Capitalised words that name kinds of bodies and documents, not a particular one.
@@ -163,20 +156,21 @@ def question_features(analysis: Analysis, blocks: list[Block],
     answer_text = _fold(" ".join(_block_text(b) for b in blocks))
     passages_text = _fold(" ".join(p.text for p in analysis.passages))
     question = analysis.question
+    expected = expected_value(question)
     figures = [m.group(0) for m in _FIGURE.finditer(question)
                if not _YEAR.fullmatch(m.group(0)) and not lexicon.is_document_number(m.group(0))]
     figures_missing = [f for f in figures if _fold(f) not in passages_text]
     seen_text = answer_text + " " + passages_text
     years_missing = [y for y in dict.fromkeys(_YEAR.findall(question)) if y not in seen_text]
-    names_missing = [n for n in _names(question) if _fold(n) not in seen_text
-                     and _fold(expand_abbreviations(n)) not in seen_text]
+    names_missing = [n for n in _names(question) if not _mentioned(n, seen_text)]
     levels_missing = _levels_missing(question, blocks, seen_text)
-    # A question about another text's content cannot be answered here. But one that also cites a corpus
-    # document asks what that document says about it ("Công văn 3816 … thực hiện Quyết định 749/QĐ-TTg …"),
-    # which a mention in the retrieved passages may answer.
+    # A question about another text's content cannot be answered here. One about what the corpus says
+    # of it can: a corpus document cited beside it ("Công văn 3816 … thực hiện Quyết định 749/QĐ-TTg"),
+    # a task about it ("văn bản hướng dẫn Luật Dữ liệu do ai chủ trì"), or "nêu trong căn cứ": then a
+    # text the retrieved passages mention is not foreign.
     foreign = lexicon.unknown_documents(question)
-    if query.named_docs or lexicon.cites_corpus_document(question):
-        foreign = [d for d in foreign if _fold(d) not in passages_text + " " + answer_text]
+    if query.named_docs or lexicon.cites_corpus_document(question) or _asks_about_mention(question):
+        foreign = [d for d in foreign if not _mentioned(d, seen_text)]
     unseen_weight = len(query.unseen) * lexicon.unseen_idf
     unseen = unseen_weight / (unseen_weight + query.total) if unseen_weight else 0.0
     values = {
@@ -187,7 +181,7 @@ def question_features(analysis: Analysis, blocks: list[Block],
         "figures_missing": len(figures_missing),
         "years_missing": len(years_missing),
         "names_missing": len(names_missing),
-        "slot_missing": _slot_missing(question, seen_text),
+        "slot_missing": expected is not None and not any(expected(_block_text(b)) for b in blocks),
         "levels_missing": len(levels_missing),
         "foreign_document": len(foreign),
         "field_empty": _field_empty(analysis, blocks[0] if blocks else None),
@@ -222,24 +216,22 @@ def _names(question: str) -> list[str]:
     return names
 
 
-def _slot_missing(question: str, answer_text: str) -> bool:
-    """The question asks for a kind of value (an amount in some unit, a sum of money, a duration, a
-    date, a document number) that no chosen block holds: "bao nhiêu MW", "mức phí", "ngày nào"."""
-    text, answer = _plain(question), _plain(answer_text)
-    if any(cue in text for cue in _MONEY_CUES):
-        return not re.search(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b", answer)
-    if m := _AMOUNT_UNIT.search(text):
-        unit = m.group(1)
-        if unit in ("phan tram", "%"):
-            return not re.search(r"\d\s*%", answer)
-        return not re.search(r"\d[\d.,]*\s*(?:%s)\b" % re.escape(unit), answer)
-    if "bao lau" in text:
-        return not re.search(r"\d+\s*(?:nam|thang|ngay|gio)\b", answer)
-    if any(cue in text for cue in _DOC_NUMBER_CUES):
-        return not _DOC_NUMBER.search(answer)
-    if any(cue in text for cue in _DATE_CUES):
-        return not _DATE.search(answer)
-    return False
+def _asks_about_mention(question: str) -> bool:
+    text = question.casefold()
+    return "nêu trong" in text or "nêu tại" in text or any(cue in text for cue in _FIELD_CUES["lead"])
+
+
+def _mentioned(name: str, text: str) -> bool:
+    """Whether folded ``text`` mentions ``name``, an abbreviation in it written out or not:
+    "BV Bạch Mai" as "Bạch Mai", "KTS/GDP" as "kinh tế số" and "GDP", "Luật CĐS" as "Luật Chuyển đổi số"."""
+    if _fold(name) in text:
+        return True
+    words = re.split(r"[\s/]+", name)
+    spelt = [ABBREVIATIONS[w] for w in words if w in ABBREVIATIONS]
+    rest = " ".join(w for w in words if w not in ABBREVIATIONS)
+    if _fold(" ".join(ABBREVIATIONS.get(w, w) for w in words)) in text:
+        return True
+    return bool(spelt) and all(_fold(s) in text for s in spelt) and (not rest or _fold(rest) in text)
 
 
 def _levels_missing(question: str, blocks: list[Block], seen_text: str) -> list[str]:
@@ -265,6 +257,3 @@ def _field_empty(analysis: Analysis, block: Block | None) -> bool:
 def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
-
-def _plain(text: str) -> str:
-    return strip_diacritics(_fold(text))

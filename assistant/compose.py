@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from assistant._lexicon import Lexicon, QueryTerms, analyse
 from assistant._qtype import QuestionType, classify
 from assistant._render import Block, Rendered, render
+from assistant._slots import expected_value
 from assistant._units import DocUnits, Unit, document_units
 from assistant.retrieve import Passage
 from ingest.model import Clause
@@ -51,6 +52,7 @@ _W_PRECISION = 0.15  # share of the unit's own words the question uses
 _W_TITLE = 0.15
 _W_NAMED = 0.1
 _W_PERIOD = 0.15  # a comparison's unit from a period the question names
+_W_SLOT = 0.15  # a unit holding the kind of value asked for ("ngày nào": a date; "bao nhiêu MW": MW)
 _W_BLOCK = 0.3  # a grown block's coverage of the question, to choose among near-tied first anchors
 _FIRST_TIE = 0.95
 _TIE_POOL = 6
@@ -99,6 +101,7 @@ class Composer:
         qtype = classify(question)
         query = lexicon.query(question)
         asked = set(analyse(question))
+        expected = expected_value(question)
         seen: dict[tuple[str, int], tuple[Unit, Passage]] = {}
         for passage in passages:
             doc = docs.get(passage.doc_id)
@@ -118,6 +121,8 @@ class Composer:
                 score += _W_NAMED if unit.doc_id in query.named_docs else -_W_NAMED
             if qtype.shape == "compare" and _period(doc, unit) in qtype.periods:
                 score += _W_PERIOD
+            if expected is not None and expected(unit.text):
+                score += _W_SLOT
             if _introduces_list(doc, unit):
                 score += 0.1 if qtype.shape in ("list", "howto") else -0.05
             elif unit.kind == "heading":

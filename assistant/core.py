@@ -118,7 +118,8 @@ class Assistant:
         history = self.sessions.history(session_id) if session_id else []
         resolved = resolve_follow_up(question, [t.resolved_question for t in history])
         result = self.retriever.search(resolved, k=k or self.settings.top_k, filters=filters, mode=retrieval_mode)
-        analysis = self.composer.analyse(resolved, result.passages)
+        # An unaccented question is read as retrieval restored it: the units' words carry diacritics.
+        analysis = self.composer.analyse(result.query, result.passages)
         blocks = self.composer.blocks(analysis)
         decision = self.abstainer.decide(analysis, blocks, self.composer.lexicon)
         return Prepared(question, resolved, result.passages, analysis, blocks, decision, result.millis, started)

@@ -63,6 +63,7 @@ class Passage:
 class SearchResult:
     passages: list[Passage]
     millis: float
+    query: str  # as searched: whitespace collapsed, diacritics restored when typed without them
 
 
 class Retriever:
@@ -114,7 +115,7 @@ class Retriever:
                   for h in hits]
         ranked = sorted(scored, key=lambda x: (-round(x[0], 6), x[1].id))[:k]
         passages = [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
-        return SearchResult(passages, (time.perf_counter() - started) * 1000)
+        return SearchResult(passages, (time.perf_counter() - started) * 1000, query)
 
 
 def _words(text: str) -> str:

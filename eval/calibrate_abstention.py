@@ -38,8 +38,8 @@ def feature_matrix(settings: Settings, items: list[EvalItem], progress: bool = T
         retriever, composer = Retriever(index), Composer(index)
         rows = []
         for item in tqdm(items, desc="Đặc trưng từ chối", unit="câu", disable=not progress):
-            passages = retriever.search(item.question, k=settings.top_k).passages
-            analysis = composer.analyse(item.question, passages)
+            result = retriever.search(item.question, k=settings.top_k)
+            analysis = composer.analyse(result.query, result.passages)
             values, _ = question_features(analysis, composer.blocks(analysis), composer.lexicon)
             rows.append([values[f] for f in FEATURES])
     finally:

@@ -44,6 +44,19 @@ ABBREVIATIONS: dict[str, str] = {
     "KH": "kế hoạch",
     "NSNN": "ngân sách nhà nước",
     "AI": "trí tuệ nhân tạo",
+    "CQNN": "cơ quan nhà nước",
+    "CBCCVC": "cán bộ, công chức, viên chức",
+    "DN": "doanh nghiệp",
+    "DNNVV": "doanh nghiệp nhỏ và vừa",
+    "HTX": "hợp tác xã",
+    "QPPL": "quy phạm pháp luật",
+    "VBQPPL": "văn bản quy phạm pháp luật",
+    "ANQG": "an ninh quốc gia",
+    "QH": "Quốc hội",
+    "TW": "Trung ương",
+    "TP": "thành phố",
+    "BV": "bệnh viện",
+    "ĐVHC": "đơn vị hành chính",
 }
 
 _ABBREV = re.compile(

@@ -100,3 +100,31 @@ def test_near_questions_that_the_corpus_answers_are_not_refused(assistant: Assis
                      "Theo Nghị quyết 57-NQ/TW, tầm nhìn đến năm 2045 là gì?",
                      "Đà Nẵng và Huế được giao chủ trì nhiệm vụ gì về đô thị trong danh mục 2026-2030?"):
         assert assistant.ask(question).answerable, question
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "quoted"), [
+    # abbreviations officials type, whose full forms the corpus writes
+    ("Giai đoạn 2026-2030 đặt mục tiêu gì về hỗ trợ DNNVV chuyển đổi số?", "doanh nghiệp nhỏ và vừa"),
+    ("Nhiệm vụ chuyển đổi số của BV Bạch Mai do ai chủ trì?", "Bệnh viện Bạch Mai"),
+    # a law the corpus does not hold, asked about as a task of the corpus
+    ("Văn bản QPPL hướng dẫn Luật Dữ liệu do cơ quan nào chủ trì xây dựng?", "hướng dẫn thi hành Luật Dữ liệu"),
+    # typed without diacritics: read as restored, the date asked for is found
+    ("luat cong nghe thong tin 2006 co hieu luc tu ngay nao?", "01 tháng 01 năm 2007"),
+])
+def test_abbreviations_and_unaccented_questions_are_answered(assistant: Assistant, question: str, quoted: str):
+    answer = assistant.ask(question)
+    assert answer.answerable, question
+    assert any(quoted in c.quote for c in answer.citations), [c.quote for c in answer.citations]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "Số điện thoại liên hệ của Cục Chuyển đổi số quốc gia là gì?",  # no phone number in the corpus
+    "Mức phạt tiền đối với hành vi tấn công mạng theo Luật An ninh mạng là bao nhiêu?",  # no fines in it
+    "Những tỉnh nào được chọn triển khai thí điểm chuyển đổi số cấp xã?",  # counted, never named
+])
+def test_questions_for_a_kind_of_value_the_sources_lack_are_refused(assistant: Assistant, question: str):
+    prepared = assistant.prepare(question)
+    assert prepared.decision.features["slot_missing"] == 1.0
+    assert not prepared.decision.answerable

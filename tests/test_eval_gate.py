@@ -17,19 +17,19 @@ from tests.conftest import DATASETS_DIR, make_settings
 K = 10
 MEASURED_ON = "2026-11-23"
 FLOORS = {  # metric: floor, with the value measured on MEASURED_ON
-    "recall@1": 0.70,  # 0.7196
+    "recall@1": 0.72,  # 0.7388
     "recall@5": 0.95,  # 0.9776
     "recall@10": 0.96,  # 0.9808
-    "mrr@10": 0.85,  # 0.8681
-    "ndcg@10": 0.87,  # 0.8901
-    "must_mention": 0.67,  # 0.6923
-    "citation_accuracy": 0.68,  # 0.6950
+    "mrr@10": 0.86,  # 0.8769
+    "ndcg@10": 0.88,  # 0.8965
+    "must_mention": 0.77,  # 0.7885
+    "citation_accuracy": 0.69,  # 0.7075
     "quote_fidelity": 1.0,  # 1.0: a quote that is not verbatim is a bug, never noise
-    "refusal_precision": 0.45,  # 0.5263 (10 of 19 refusals right: each wrong one more is about -0.025)
-    "refusal_recall": 0.45,  # 0.50 (10 of 20 unanswerable items refused: one item is 0.05)
+    "refusal_precision": 0.8,  # 0.8889 (16 of 18 refusals right: each wrong one more is about -0.05)
+    "refusal_recall": 0.75,  # 0.80 (16 of 20 unanswerable items refused: one item is 0.05)
 }
 CEILINGS = {  # lower is better
-    "answerable_refused": 0.11,  # 0.0865 (9 of 104 answerable items refused: one item is 0.0096)
+    "answerable_refused": 0.04,  # 0.0192 (2 of 104 answerable items refused: one item is 0.0096)
 }
 
 

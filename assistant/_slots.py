@@ -1,0 +1,71 @@
+"""The kind of value a question asks for, and whether a text holds one.
+
+"bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện thoại", "những tỉnh nào": composition
+prefers units that hold such a value, and abstention refuses when the chosen blocks hold none.
+Cues are matched without diacritics (officials type "bao nhieu").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
+
+
+def plain(text: str) -> str:
+    """Lower case, no diacritics, single spaces."""
+    return strip_diacritics(" ".join(text.split()).casefold())
+
+
+_AMOUNT_UNIT = re.compile(r"bao nhieu\s+(phan tram|%|mw|gb|nam|thang|ngay|gio|lan|thanh vien|camera|bac)\b")
+_COUNTED = re.compile(r"bao nhieu\s+(?!phan\b|lan\b|la\b|va\b|so\b|muc\b|ty\b|trieu\b)([a-z]+)")
+_AMOUNT = re.compile(r"bao nhieu\b|\bmay\s+(?:nam|thang|ngay|lan)\b")
+_ABBREVIATIONS = {plain(k): plain(v) for k, v in ABBREVIATIONS.items()}
+_MONEY_CUES = ("muc tien", "muc phi", "muc phu cap", "phat tien", "phat bao nhieu", "bao nhieu tien",
+               "bao nhieu dong", "ty dong", "trieu dong")
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b")
+_CONTACT = {"so dien thoai": re.compile(r"\d[\d .]{7,}\d"), "email": re.compile(r"@"),
+            "dia chi thu dien tu": re.compile(r"@")}
+_DURATION = re.compile(r"\d+\s*(?:nam|thang|ngay|gio)\b")
+_DATE_CUES = ("ngay nao", "ngay ky", "ngay ban hanh", "hieu luc thi hanh tu", "hieu luc tu", "hieu luc ke tu")
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngay\s+\d{1,2}\s+thang\s+\d{1,2}|\d{1,2}\s+thang\s+\d{1,2}\s+nam")
+_DOC_NUMBER_CUES = ("so hieu", "van ban so", "so bao nhieu")
+_DOC_NUMBER = re.compile(r"\d+/\d*[a-z]")
+# "những tỉnh nào", "gồm những thành phố nào": places by name, not only how many (matched with case).
+_PLACE_CUES = re.compile(r"\b(?:tinh|thanh pho|dia phuong|xa|phuong)\s+nao\b")
+_PLACE_NAME = re.compile(r"\b(?:tỉnh|thành phố|TP\.?)\s+(?!Trung|Trực)[A-ZĐÀ-Ỹ]|Hà Nội|Hồ Chí Minh|Đà Nẵng")
+
+
+def expected_value(question: str) -> Callable[[str], bool] | None:
+    """A test of whether a text holds the kind of value ``question`` asks for; None when it asks
+    for no particular kind (a description, a list, a task)."""
+    text = plain(question)
+    if _PLACE_CUES.search(text):
+        return lambda t: bool(_PLACE_NAME.search(t))
+    for cue, pattern in _CONTACT.items():
+        if cue in text:
+            return _matcher(pattern)
+    if any(cue in text for cue in _MONEY_CUES):
+        return _matcher(_MONEY)
+    if any(cue in text for cue in _DOC_NUMBER_CUES):
+        return _matcher(_DOC_NUMBER)
+    if any(cue in text for cue in _DATE_CUES):
+        return _matcher(_DATE)
+    if "bao lau" in text:
+        return _matcher(_DURATION)
+    if m := _AMOUNT_UNIT.search(text):
+        unit = m.group(1)
+        if unit in ("phan tram", "%"):
+            return _matcher(re.compile(r"\d\s*%|\d\s*phan tram"))
+        return _matcher(re.compile(r"\d[\d.,]*\s*(?:%s)\b" % re.escape(unit)))
+    if m := _COUNTED.search(text):  # "bao nhiêu doanh nghiệp": a figure counting them ("81.400 doanh nghiệp")
+        noun = _ABBREVIATIONS.get(m.group(1), m.group(1)).split()[0]
+        return _matcher(re.compile(r"\d[\d.,]*\s+(?:\S+\s+){0,2}%s\b" % re.escape(noun)))
+    if _AMOUNT.search(text):  # "là bao nhiêu?", "top bao nhiêu": some figure
+        return _matcher(re.compile(r"\d"))
+    return None
+
+
+def _matcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    return lambda t: bool(pattern.search(plain(t)))

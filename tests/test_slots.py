@@ -1,0 +1,33 @@
+"""The kind of value a question asks for (assistant._slots), on questions as officials type them."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant._slots import expected_value
+
+
+@pytest.mark.parametrize(("question", "holds", "lacks"), [
+    ("Công văn 3816 ký ngày nào?", "Hà Nội, ngày 14 tháng 09 năm 2024", "Hà Nội, tháng chín"),
+    ("luat cntt co hieu luc tu khi nao", "có hiệu lực thi hành từ ngày 01 tháng 01 năm 2007", "có hiệu lực"),
+    ("Chỉ tiêu số doanh nghiệp công nghệ số là bao nhiêu doanh nghiệp?", "đạt 81.400 doanh nghiệp",
+     "phát triển doanh nghiệp công nghệ số"),
+    ("Phải hoàn thành bao nhiêu CSDL quốc gia?", "Hoàn thành 10 cơ sở dữ liệu quốc gia.", "cơ sở dữ liệu quốc gia"),
+    ("Tỷ lệ hồ sơ trực tuyến phải đạt bao nhiêu phần trăm?", "đạt tối thiểu 70%", "đạt tối thiểu"),
+    ("Mức phạt tiền tối đa là bao nhiêu?", "phạt tiền 100.000.000 đồng", "phạt tiền"),
+    ("Văn bản có số hiệu bao nhiêu?", "Số: 3816/BTTTT-CĐSQG", "Công văn hướng dẫn"),
+    ("Số điện thoại của đầu mối là gì?", "điện thoại: 024 3943 7088", "liên hệ đầu mối"),
+    ("10 địa phương đó là những tỉnh nào?", "tỉnh Bắc Ninh, Bình Dương", "tại 10 địa phương"),
+    ("VN đặt mục tiêu vào top bao nhiêu nước?", "nhóm 30 nước dẫn đầu", "nhóm nước dẫn đầu"),
+])
+def test_a_question_names_the_value_a_text_must_hold(question: str, holds: str, lacks: str):
+    expected = expected_value(question)
+    assert expected is not None
+    assert expected(holds)
+    assert not expected(lacks)
+
+
+def test_a_question_for_a_description_expects_no_particular_value():
+    assert expected_value("Phần Tổ chức thực hiện của kế hoạch cấp xã viết thế nào?") is None
+    # "chuyên mục phát thanh" is no fine ("mức phạt")
+    assert expected_value("Cơ quan báo chí nào làm chuyên mục phát thanh về chuyển đổi số?") is None
