@@ -173,7 +173,7 @@ def embed_passages(
     known = cache.get_many(embedder.name, hashes) if cache else {}
     todo = list(dict.fromkeys(h for h in hashes if h not in known))
     text_of = dict(zip(hashes, texts))
-    with tqdm(total=len(todo), desc="Embedding", unit="đoạn", disable=not progress or not todo) as bar:
+    with tqdm(total=len(todo), desc="Nhúng vectơ", unit="đoạn", disable=not progress or not todo) as bar:
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             vectors = embedder.embed_batch([text_of[h] for h in batch], is_query=False)
