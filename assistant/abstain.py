@@ -17,8 +17,9 @@ Features (from the question, the passages and the blocks composition chose):
 * ``years_missing``: years the question names that no chosen block, its headings or its document's
   period mentions ("giai đoạn 2031-2035");
 * ``names_missing``: proper names of the question ("Bắc Ninh", "TP Hồ Chí Minh", "GCI") absent from the blocks;
-* ``slot_missing``: the kind of value asked for ("bao nhiêu MW", "mức phí", "ngày nào", "số hiệu",
-  "số điện thoại") is in nothing retrieved, or places asked for by name ("những tỉnh nào") are in no block;
+* ``slot_missing``: no chosen block (with its headings and what its document is) holds the kind of
+  value asked for (``assistant._slots``: "bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện
+  thoại", places by name for "những tỉnh nào");
 * ``levels_missing``: "cấp huyện" when neither the blocks nor their documents speak of that level;
 * ``foreign_document``: the question cites a document the corpus does not hold ("Nghị định
   47/2024/NĐ-CP", "Luật Dữ liệu") and so asks about its content;

@@ -6,7 +6,8 @@ No usable Vietnamese LLM runs offline, so by default an answer is assembled from
    (``assistant._units``), each scored by how much of the question it covers (IDF-weighted words,
    its headings counting half), how well its passage ranked (the hybrid retriever already weighed
    meaning), whether the question names its heading ("mục 'Tổ chức thực hiện'") or its document,
-   and, for lists, whether it introduces an enumeration;
+   whether it holds the kind of value asked for ("ngày nào": a date; ``assistant._slots``) and,
+   for lists, whether it introduces an enumeration;
 2. anchors are picked best first; a further anchor must be a parallel answer or another source or
    period the question names (a sentence's neighbours that bring rare question words it lacks join
    its block: the second half of "… bao nhiêu, và … điều gì đối với IPv4?"). Each anchor grows into a block
