@@ -7,10 +7,12 @@ Set CDS_TEST_EMBED_CACHE to a file path to keep passage embeddings between local
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
 
+from assistant.drafting.knowledge import KnowledgeBase
 from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT, Settings
 
@@ -53,3 +55,29 @@ def server_index(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) ->
     index.refresh(progress=False)
     yield index
     index.close()
+
+
+@pytest.fixture(scope="module")
+def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
+    return KnowledgeBase.of(corpus_index)
+
+
+@pytest.fixture(scope="module")
+def cli_settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> Settings:
+    """A data folder of its own for CLI drafting tests: the CLI opens and closes the index, which the
+    session fixture keeps open."""
+    folder = tmp_path_factory.getbasetemp() / "draft-cli"
+    folder.mkdir(exist_ok=True)
+    return make_settings(folder, embed_cache)
+
+
+def windows_1258(text: str) -> bytes:
+    """Vietnamese as the Vietnamese Windows code page writes it: ê, ơ, ư … precomposed, tone marks as
+    combining characters."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        decomposed = unicodedata.normalize("NFD", char)
+        letter = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
+        out.append(letter + "".join(c for c in decomposed if c in tones))
+    return "".join(out).encode("windows-1258")

@@ -16,7 +16,6 @@ from assistant.drafting.check import check_draft
 from assistant.core import Assistant
 from assistant.drafting.draft import draft_section
 from assistant.drafting.export import to_json
-from assistant.drafting.knowledge import KnowledgeBase
 from assistant.drafting.tasks import draft_tasks
 from ingest.pipeline import CorpusIndex
 from ingest.settings import Settings
@@ -36,11 +35,6 @@ DRAFT = """\
 
 Thời hạn hoàn thành: 2031.
 """
-
-
-@pytest.fixture(scope="module")
-def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
-    return KnowledgeBase.of(corpus_index)
 
 
 @pytest.fixture(scope="module")

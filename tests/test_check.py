@@ -15,10 +15,7 @@ from assistant.cli import main
 from assistant.drafting.draft import draft_section
 from assistant.drafting.models import SECTIONS
 from assistant.drafting.export import export, to_json, to_markdown
-from assistant.drafting.knowledge import KnowledgeBase, KnowledgeError
-from conftest import make_settings
-from ingest.pipeline import CorpusIndex
-from ingest.settings import Settings
+from assistant.drafting.knowledge import KnowledgeError
 
 pytestmark = pytest.mark.slow
 
@@ -45,18 +42,6 @@ Phát triển chính quyền số của xã.
 
 Thời hạn hoàn thành: Quý I/2026.
 """
-
-
-@pytest.fixture(scope="module")
-def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
-    return KnowledgeBase.of(corpus_index)
-
-
-@pytest.fixture(scope="module")
-def cli_settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> Settings:
-    folder = tmp_path_factory.getbasetemp() / "draft-cli"
-    folder.mkdir(exist_ok=True)
-    return make_settings(folder, embed_cache)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ sources do not say, and `cds draft section`."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import docx
 import pytest
@@ -14,10 +13,7 @@ from assistant.cli import main
 from assistant.drafting.draft import draft_section
 from assistant.drafting.models import SECTIONS
 from assistant.drafting.export import to_markdown
-from assistant.drafting.knowledge import KnowledgeBase, KnowledgeError
-from conftest import make_settings
-from ingest.pipeline import CorpusIndex
-from ingest.settings import Settings
+from assistant.drafting.knowledge import KnowledgeError
 
 pytestmark = pytest.mark.slow
 
@@ -25,18 +21,6 @@ KHUNG, CV, XA_GUIDE, KH_2025 = "khung-kh-cds-2026-2030", "cv-3816-btttt-cdsqg", 
 _MARKS = re.compile(r"\[\^\d+\]|\[(?:có|chưa có) trong kho tài liệu: [^\]]*\]")
 _NUMBER = re.compile(r"^(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)] ")
 CASES = [(s, lv, p) for s in SECTIONS for lv in ("xa", "tinh", "bo") for p in ("2025", "2026-2030")]
-
-
-@pytest.fixture(scope="module")
-def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
-    return KnowledgeBase.of(corpus_index)
-
-
-@pytest.fixture(scope="module")
-def cli_settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> Settings:
-    folder = tmp_path_factory.getbasetemp() / "draft-cli"
-    folder.mkdir(exist_ok=True)
-    return make_settings(folder, embed_cache)
 
 
 @pytest.mark.parametrize(("section", "level", "period"), CASES)

@@ -13,16 +13,9 @@ from docx.shared import Pt
 from assistant.drafting.draft import draft_section
 from assistant.drafting.models import SectionDraft, TaskTable
 from assistant.drafting.export import export, to_csv, to_json, to_markdown
-from assistant.drafting.knowledge import KnowledgeBase
 from assistant.drafting.tasks import COLUMNS, draft_tasks
-from ingest.pipeline import CorpusIndex
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
-    return KnowledgeBase.of(corpus_index)
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,9 @@ import pytest
 from assistant.drafting._agencies import lookup, split_agencies
 from assistant.drafting._deadlines import parse_deadline
 from assistant.drafting._legal_bases import find_references, number_key
-from assistant.drafting.knowledge import AREAS, KnowledgeBase, KnowledgeError, resolve_area
-from ingest.pipeline import CorpusIndex
+from assistant.drafting.knowledge import AREAS, KnowledgeError, resolve_area
 
 DANH_MUC, KH_2025 = "danh-muc-nhiem-vu-2026-2030", "du-thao-kh-cds-qg-2025"
-
-
-@pytest.fixture(scope="module")
-def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
-    return KnowledgeBase.of(corpus_index)
 
 
 # --- deadlines -------------------------------------------------------------------------------------------

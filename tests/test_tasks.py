@@ -4,7 +4,6 @@ level, de-duplicated, every row cited; and `cds draft tasks`."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,28 +12,11 @@ from assistant.drafting import _frameworks as fw
 from assistant.drafting._deadlines import parse_deadline
 from assistant.cli import main
 from assistant.drafting.export import to_json
-from assistant.drafting.knowledge import KnowledgeBase
 from assistant.drafting.tasks import _deadline, draft_tasks
-from conftest import make_settings
-from ingest.pipeline import CorpusIndex
-from ingest.settings import Settings
 
 pytestmark = pytest.mark.slow
 
 XA_GUIDE = "huong-dan-kh-cds-cap-xa"
-
-
-@pytest.fixture(scope="module")
-def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
-    return KnowledgeBase.of(corpus_index)
-
-
-@pytest.fixture(scope="module")
-def cli_settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> Settings:
-    """A data folder of its own: the CLI opens and closes the index, which the session fixture keeps open."""
-    folder = tmp_path_factory.getbasetemp() / "draft-cli"
-    folder.mkdir(exist_ok=True)
-    return make_settings(folder, embed_cache)
 
 
 def test_a_commune_infrastructure_table_holds_the_commune_guide_items(kb):

@@ -9,15 +9,9 @@ from assistant.drafting.export import to_csv, to_markdown
 from assistant.drafting.knowledge import KnowledgeBase
 from assistant.drafting.models import SectionDraft, TaskTable
 from assistant.drafting.tasks import draft_tasks
-from ingest.pipeline import CorpusIndex
 from ui._edits import apply_table_edits, apply_text_edits, section_text, table_grid
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def kb(corpus_index: CorpusIndex) -> KnowledgeBase:
-    return KnowledgeBase.of(corpus_index)
 
 
 @pytest.fixture(scope="module")
