@@ -42,7 +42,6 @@ import numpy as np
 
 from assistant._lexicon import Lexicon
 from assistant._render import Block
-from assistant._slots import expected_value
 from assistant.compose import Analysis
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
@@ -157,7 +156,6 @@ def question_features(analysis: Analysis, blocks: list[Block],
     answer_text = _fold(" ".join(_block_text(b) for b in blocks))
     passages_text = _fold(" ".join(p.text for p in analysis.passages))
     question = analysis.question
-    expected = expected_value(question)
     figures = [m.group(0) for m in _FIGURE.finditer(question)
                if not _YEAR.fullmatch(m.group(0)) and not lexicon.is_document_number(m.group(0))]
     figures_missing = [f for f in figures if _fold(f) not in passages_text]
@@ -182,7 +180,7 @@ def question_features(analysis: Analysis, blocks: list[Block],
         "figures_missing": len(figures_missing),
         "years_missing": len(years_missing),
         "names_missing": len(names_missing),
-        "slot_missing": expected is not None and not any(expected(_block_text(b)) for b in blocks),
+        "slot_missing": analysis.expected is not None and not any(analysis.expected(_block_text(b)) for b in blocks),
         "levels_missing": len(levels_missing),
         "foreign_document": len(foreign),
         "field_empty": _field_empty(analysis, blocks[0] if blocks else None),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant._lexicon import Lexicon, QueryTerms, analyse
@@ -76,6 +77,7 @@ class Analysis:
     query: QueryTerms
     passages: list[Passage]
     candidates: list[Scored]  # best first
+    expected: Callable[[str], bool] | None  # whether a text holds the kind of value asked for (_slots)
 
 
 class Composer:
@@ -130,7 +132,7 @@ class Composer:
                 score -= 0.1
             candidates.append(Scored(unit, passage, lexical, score))
         candidates.sort(key=lambda c: -c.score)
-        return Analysis(question, qtype, query, passages, candidates)
+        return Analysis(question, qtype, query, passages, candidates, expected)
 
     @property
     def lexicon(self) -> Lexicon:
