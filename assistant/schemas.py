@@ -1,4 +1,4 @@
-"""The answer contract (DESIGN.md "Answer JSON"), shared by the CLI (--json), the API, eval and the UI."""
+"""The answer contract (docs/DESIGN.md "Answer JSON"), shared by the CLI (--json), the API, eval and the UI."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from ingest.settings import Settings
 
 @click.group("eval", invoke_without_command=True)
 @click.option("--dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Tệp câu hỏi JSONL theo định dạng của DESIGN.md.")
+              help="Tệp câu hỏi JSONL theo định dạng của docs/DESIGN.md.")
 @click.option("--systems", default=",".join(SYSTEMS), show_default=True,
               help="Các hệ thống cần so sánh, cách nhau bằng dấu phẩy.")
 @click.option("-k", "--k", "k", default=10, show_default=True, type=click.IntRange(min=1),

@@ -1,4 +1,4 @@
-"""Evaluation datasets: the JSONL item format of DESIGN.md, loading, and validation against the corpus.
+"""Evaluation datasets: the JSONL item format of docs/DESIGN.md, loading, and validation against the corpus.
 
 One item a line::
 
@@ -52,7 +52,7 @@ class Evidence(BaseModel):
 
 
 class EvalItem(BaseModel):
-    """One question of an evaluation dataset (DESIGN.md "Evaluation dataset")."""
+    """One question of an evaluation dataset (docs/DESIGN.md "Evaluation dataset")."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 

@@ -1,4 +1,4 @@
-"""The matching rule of DESIGN.md, implemented once for the benchmark, the validator and the metrics.
+"""The matching rule of docs/DESIGN.md, implemented once for the benchmark, the validator and the metrics.
 
 Texts are compared after Unicode NFC and collapsing every whitespace run to one space. A passage
 hits an evidence quote when it contains the whole quote, or a contiguous run of at least half of the

@@ -1,4 +1,4 @@
-"""The benchmark's metrics (DESIGN.md), as pure functions over what each item's run produced.
+"""The benchmark's metrics (docs/DESIGN.md), as pure functions over what each item's run produced.
 
 Item-level functions take ``hit_sets``: for each ranked passage (best first), the indices of the
 item's evidence quotes it hits by the matching rule (``eval.matching.hits``).

@@ -51,7 +51,7 @@ def run_benchmark(settings: Settings, dataset: Path, systems: Sequence[str], k: 
     caches does not count as the latency of the first item.
 
     :param settings: the project's settings (corpus, index, embedder, embedding cache).
-    :param dataset: a JSONL file in the DESIGN.md format.
+    :param dataset: a JSONL file in the docs/DESIGN.md format.
     :param systems: names from ``eval.systems.SYSTEMS``.
     :param k: passages asked for and the cut-off of the retrieval metrics.
     :param progress: show a progress bar per system.
