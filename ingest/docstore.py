@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ingest.corpus import DocMeta
-from ingest.model import Clause, Normalised, ParsedDocument, Span, TaskRecord
+from ingest.model import Clause, Normalised, OcrPage, ParsedDocument, Span, TaskRecord, ocr_confidence
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,15 @@ class StoredDocument:
     format: str
     node_ids: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    ocr_pages: tuple[OcrPage, ...] = ()  # scanned PDF pages read by OCR; offsets into source_text
 
     @property
     def text(self) -> str:
         return self.norm.text
+
+    def ocr_confidence(self, start: int, end: int) -> float | None:
+        """Lowest OCR confidence (0-100) of the text at normalised ``[start, end)``; None if not OCR'd."""
+        return ocr_confidence(self.ocr_pages, self.norm, start, end)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class DocStore:
                 "source_text": doc.source_text,
                 "format": doc.format,
                 "notes": list(doc.notes),
+                "ocr_pages": [asdict(p) for p in doc.ocr_pages],
                 "node_ids": list(doc.node_ids),
                 "clauses": [asdict(c) for c in doc.parsed.clauses],
                 "tasks": [asdict(t) for t in doc.parsed.tasks],
@@ -159,4 +165,5 @@ def _decode(data: str, offsets: bytes) -> StoredDocument:
         format=d["format"],
         node_ids=tuple(d["node_ids"]),
         notes=tuple(d["notes"]),
+        ocr_pages=tuple(OcrPage(**p) for p in d.get("ocr_pages", ())),  # absent in rows stored before OCR
     )

@@ -1,10 +1,16 @@
-"""Read one corpus file into text: plain text and Markdown, Word (.docx), PDF and HTML.
+"""Read one corpus file into text: plain text and Markdown, Word (.docx and legacy .doc), PDF and HTML.
 
 ``load_file`` decodes and extracts, nothing more: NFC and page-artefact clean-up happen in the next
 stage, so offsets into ``LoadedFile.text`` are offsets into what this module produced. Tables from
 .docx and HTML are rendered the way document 002 is laid out, which the structure parser reads as
 table rows: each cell on its own line prefixed by one tab (a cell's further paragraphs on the lines
 after it, without a tab), and an empty line after each row.
+
+PDF pages without a text layer (scans) are recognised with Tesseract's Vietnamese model, and each
+such page is recorded in ``LoadedFile.ocr_pages`` with its confidence so answers quoting it can say
+so. Legacy .doc files are read with antiword, or catdoc where antiword fails. These are Debian
+programs (tesseract-ocr, tesseract-ocr-vie, poppler-utils, antiword, catdoc); when one is missing
+the file fails with a message saying what to install.
 
 Every failure is a ``LoadError`` whose message, in Vietnamese because officials read it in the UI and
 the CLI, names the file and says what to do.
@@ -13,9 +19,14 @@ the CLI, names the file and says what to do.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import io
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -31,10 +42,13 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from ingest.errors import LoadError
+from ingest.model import OcrPage
 
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm")
 
-_FORMATS = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+_FORMATS = {
+    ".txt": "txt", ".md": "md", ".docx": "docx", ".doc": "doc", ".pdf": "pdf", ".html": "html", ".htm": "html",
+}  # fmt: skip
 _MIB = 1024 * 1024
 
 # Share of control characters above which a "text" file is taken for binary data.
@@ -69,37 +83,42 @@ class LoadedFile:
     """The text of one file, as decoded or extracted, before normalisation.
 
     ``sha256`` is the digest of the file's bytes; ``encoding`` is the text encoding that was decoded
-    (None for .docx and .pdf); ``notes`` are things the user should know about the conversion, in
-    Vietnamese (e.g. "đã chuyển mã từ windows-1258 sang UTF-8").
+    (None for .docx, .doc and .pdf); ``notes`` are things the user should know about the conversion,
+    in Vietnamese (e.g. "đã chuyển mã từ windows-1258 sang UTF-8"); ``ocr_pages`` are the PDF pages
+    whose text was recognised from their image, with where that text lies in ``text``.
     """
 
     path: Path
     text: str
     sha256: str
-    format: str  # "txt" | "md" | "docx" | "pdf" | "html"
+    format: str  # "txt" | "md" | "docx" | "doc" | "pdf" | "html"
     encoding: str | None
     notes: tuple[str, ...] = ()
+    ocr_pages: tuple[OcrPage, ...] = ()
 
 
 class _Extracted(NamedTuple):
     text: str
     encoding: str | None
     notes: tuple[str, ...]
+    ocr_pages: tuple[OcrPage, ...] = ()
 
 
 def load_file(path: Path, max_bytes: int) -> LoadedFile:
-    """Read a .txt, .md, .docx, .pdf, .html or .htm file into text.
+    """Read a .txt, .md, .docx, .doc, .pdf, .html or .htm file into text.
 
     Text files are decoded from UTF-8 (with or without BOM), UTF-16 with a BOM, or else a legacy
     encoding (windows-1258, the Vietnamese code page, when the bytes read as Vietnamese; otherwise
     windows-1252, then Latin-1), and a conversion is recorded in ``notes``. HTML uses its
-    ``<meta charset>`` when that decodes, else the same rules. The text is not normalised.
+    ``<meta charset>`` when that decodes, else the same rules. PDF pages without a text layer are
+    recognised with OCR. The text is not normalised.
 
     :param path: the file to read.
     :param max_bytes: the largest file accepted (``Settings.max_file_mb`` in bytes).
     :returns: the file's text, digest, format, encoding and notes.
     :raises LoadError: the file is missing, too large, of an unsupported type, empty, binary where
-        text was expected, damaged, password-protected, or a PDF without a text layer.
+        text was expected, damaged, password-protected, or needs a program that is not installed
+        (OCR for a scanned PDF, antiword or catdoc for a .doc).
     """
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -118,6 +137,7 @@ def load_file(path: Path, max_bytes: int) -> LoadedFile:
         format=fmt,
         encoding=extracted.encoding,
         notes=extracted.notes,
+        ocr_pages=extracted.ocr_pages,
     )
 
 
@@ -211,6 +231,8 @@ def _table_row_lines(cells: Iterable[list[str]]) -> list[str]:
 
 
 def _extract_docx(data: bytes, path: Path) -> _Extracted:
+    if data.startswith(_OLE_MAGIC):  # a legacy .doc renamed to .docx
+        return _extract_doc(data, path)
     try:
         document = docx.Document(io.BytesIO(data))
         lines = list(_docx_lines(document.iter_inner_content()))
@@ -278,14 +300,127 @@ def _extract_pdf(data: bytes, path: Path) -> _Extracted:
             f"{path.name}: tệp PDF được bảo vệ bằng mật khẩu. "
             "Hãy mở tệp bằng mật khẩu, lưu một bản không đặt mật khẩu rồi thử lại."
         )
-    blank = [str(number) for number, text in enumerate(pages, start=1) if not text.strip()]
-    if len(blank) == len(pages):
+    blank = [number for number, text in enumerate(pages, start=1) if not text.strip()]
+    if not blank:
+        return _Extracted("\n".join(pages), None, ())
+    missing = _missing_ocr_packages()
+    if missing:
+        install = f"Hãy cài {', '.join(missing)} (Debian/Ubuntu: apt-get install {' '.join(_OCR_PACKAGES)})"
+        if len(blank) == len(pages):
+            raise LoadError(
+                f"{path.name}: tệp PDF không có lớp văn bản (bản quét), cần nhận dạng ký tự (OCR) nhưng máy "
+                f"chưa cài {', '.join(missing)}. {install} rồi nạp lại, hoặc dùng bản Word/PDF gốc có lớp chữ."
+            )
+        note = (f"trang {_page_list(blank)} không có lớp chữ (ảnh quét) nên không được nạp: máy chưa cài "
+                f"chương trình nhận dạng ký tự (OCR). {install} rồi nạp lại")
+        return _Extracted("\n".join(pages), None, (note,))
+    recognised = {page: _ocr_page(path, page) for page in blank}
+    ocr_pages, pos = [], 0
+    for number in range(1, len(pages) + 1):
+        if number in recognised and recognised[number][0]:
+            pages[number - 1], confidence = recognised[number]
+            ocr_pages.append(OcrPage(number, confidence, pos, pos + len(pages[number - 1])))
+        pos += len(pages[number - 1]) + 1
+    notes = []
+    if ocr_pages:
+        confidences = ", ".join(f"trang {p.page}: {_percent(p.confidence)}" for p in ocr_pages)
+        notes.append(f"đã nhận dạng ký tự (OCR) các trang ảnh quét, độ tin cậy {confidences}; "
+                     "chữ nhận dạng có thể sai, hãy đối chiếu với bản gốc khi trích dẫn")
+    empty = [number for number in blank if not recognised[number][0]]
+    if empty:
+        notes.append(f"trang {_page_list(empty)} không có chữ (trang trắng) nên không được nạp")
+    return _Extracted("\n".join(pages), None, tuple(notes), tuple(ocr_pages))
+
+
+_OCR_PACKAGES = ("tesseract-ocr", "tesseract-ocr-vie", "poppler-utils")
+_OCR_DPI = 300
+_OCR_TIMEOUT_S = 600  # one page; a dense A4 page at 300 dpi takes seconds to a minute
+
+
+def _missing_ocr_packages() -> list[str]:
+    """The Debian packages OCR needs that are not installed: pdftoppm renders, tesseract reads Vietnamese."""
+    missing = [] if shutil.which("tesseract") else ["tesseract-ocr", "tesseract-ocr-vie"]
+    if not missing:
+        langs = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False)
+        if "vie" not in (langs.stdout + langs.stderr).split():
+            missing.append("tesseract-ocr-vie")
+    if not shutil.which("pdftoppm"):
+        missing.append("poppler-utils")
+    return missing
+
+
+def _ocr_page(path: Path, page: int) -> tuple[str, float]:
+    """The recognised text of one page and Tesseract's mean word confidence on it (0-100)."""
+    # Tesseract's OpenMP threads only contend with each other on a small shared machine.
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    with tempfile.TemporaryDirectory(prefix="cds-ocr-") as tmp:
+        base = Path(tmp) / "page"
+        _run_tool(path, page, ["pdftoppm", "-r", str(_OCR_DPI), "-gray", "-png", "-singlefile",
+                               "-f", str(page), "-l", str(page), str(path), str(base)], env)
+        _run_tool(path, page, ["tesseract", f"{base}.png", str(base), "--dpi", str(_OCR_DPI), "-l", "vie",
+                               "txt", "tsv"], env)
+        text = Path(f"{base}.txt").read_text(encoding="utf-8").replace("\f", "").strip()
+        with open(f"{base}.tsv", encoding="utf-8", newline="") as tsv:
+            words = [float(row["conf"]) for row in csv.DictReader(tsv, delimiter="\t", quoting=csv.QUOTE_NONE)
+                     if row["level"] == "5" and (row["text"] or "").strip() and float(row["conf"]) >= 0]
+    return text, round(sum(words) / len(words), 1) if words else 0.0
+
+
+def _run_tool(path: Path, page: int, command: list[str], env: dict[str, str]) -> None:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=_OCR_TIMEOUT_S, env=env, check=False)
+    except subprocess.TimeoutExpired as exc:
         raise LoadError(
-            f"{path.name}: tệp PDF không có lớp văn bản (có thể là bản quét), cần nhận dạng ký tự (OCR). "
-            "Hãy chạy OCR cho tệp (ví dụ bằng ocrmypdf) hoặc dùng bản Word/PDF gốc rồi thử lại."
+            f"{path.name}: nhận dạng ký tự (OCR) trang {page} quá {_OCR_TIMEOUT_S} giây nên bị dừng. "
+            "Hãy tách tệp thành các phần nhỏ hơn hoặc dùng bản Word/PDF gốc có lớp chữ rồi thử lại."
+        ) from exc
+    if result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or [f"mã lỗi {result.returncode}"])[-1]
+        raise LoadError(
+            f"{path.name}: không nhận dạng được ký tự (OCR) trang {page} ({command[0]}: {detail}). "
+            "Hãy mở thử tệp bằng trình đọc PDF, lưu (hoặc in) ra một bản PDF mới rồi thử lại."
         )
-    notes = (f"trang {', '.join(blank)} không có chữ (trang trắng hoặc ảnh quét) nên không được nạp",) if blank else ()
-    return _Extracted("\n".join(pages), None, notes)
+
+
+def _page_list(pages: list[int]) -> str:
+    return ", ".join(str(page) for page in pages)
+
+
+def _percent(confidence: float) -> str:
+    """Vietnamese notation, with a decimal comma: "91,5%"."""
+    return f"{confidence:.1f}%".replace(".", ",")
+
+
+# --- legacy Word (.doc) ---------------------------------------------------------------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file container of Word 97-2003
+_DOC_READERS = (  # UTF-8 output, one line per paragraph (no re-wrapping)
+    ("antiword", ["antiword", "-m", "UTF-8.txt", "-w", "0"]),
+    ("catdoc", ["catdoc", "-d", "utf-8", "-w"]),
+)
+
+
+def _extract_doc(data: bytes, path: Path) -> _Extracted:
+    if data.startswith(b"PK\x03\x04"):  # a .docx saved under the old extension
+        return _extract_docx(data, path)
+    readers = [command for name, command in _DOC_READERS if shutil.which(name)]
+    if not readers:
+        raise LoadError(
+            f"{path.name}: tệp Word .doc (định dạng cũ) cần chương trình antiword hoặc catdoc để đọc nhưng máy "
+            "chưa cài. Hãy cài antiword (Debian/Ubuntu: apt-get install antiword catdoc) rồi nạp lại, hoặc mở "
+            "tệp bằng Word/LibreOffice và lưu lại dưới dạng .docx."
+        )
+    if data.startswith(_OLE_MAGIC):
+        for command in readers:  # antiword knows Word's layout better; catdoc reads some files it rejects
+            with suppress(subprocess.TimeoutExpired):
+                result = subprocess.run([*command, str(path)], capture_output=True, timeout=120, check=False)
+                text = result.stdout.decode("utf-8", errors="replace")
+                if result.returncode == 0 and text.strip():
+                    return _Extracted(text, None, ())
+    raise LoadError(
+        f"{path.name}: không đọc được tệp Word .doc (tệp hỏng, có mật khẩu hoặc không phải định dạng Word "
+        "97-2003). Hãy mở tệp bằng Word hoặc LibreOffice, lưu lại dưới dạng .docx rồi thử lại."
+    )
 
 
 # --- HTML ---------------------------------------------------------------------------------------
@@ -428,6 +563,7 @@ _EXTRACTORS = {
     "txt": _decode_text,
     "md": _decode_text,
     "docx": _extract_docx,
+    "doc": _extract_doc,
     "pdf": _extract_pdf,
     "html": _extract_html,
 }

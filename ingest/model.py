@@ -7,6 +7,7 @@ text the loader produced, so a citation resolves to exact characters in either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -36,6 +37,30 @@ class Span:
     text: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """A PDF page whose text was recognised from its image (OCR), not read from a text layer.
+
+    ``start``/``end`` are offsets into the *loaded* text (``LoadedFile.text``); ``confidence`` is
+    Tesseract's mean word confidence on the page, 0-100.
+    """
+
+    page: int  # 1-based page number in the PDF
+    confidence: float
+    start: int
+    end: int
+
+
+def ocr_confidence(pages: Sequence[OcrPage], norm: Normalised, start: int, end: int) -> float | None:
+    """Lowest OCR confidence among the pages that normalised ``[start, end)`` comes from; None when the
+    span holds no recognised text (answers quoting OCR text warn that it may be misread)."""
+    if not pages:
+        return None
+    source_start, source_end = norm.source_span(start, end)
+    overlapping = [p.confidence for p in pages if p.start < source_end and source_start < p.end]
+    return min(overlapping) if overlapping else None
 
 
 @dataclass(frozen=True)

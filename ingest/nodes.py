@@ -14,7 +14,7 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from ingest.corpus import DocMeta
 from ingest.embed import content_hash
-from ingest.model import Chunk, Normalised
+from ingest.model import Chunk, Normalised, OcrPage, ocr_confidence
 
 _NAMESPACE = uuid.UUID("5b0f7a52-3c8e-4f0e-9a57-cd5000000000")
 _EMBED_KEYS = ("breadcrumb", "fields")
@@ -26,12 +26,19 @@ def node_id(doc_id: str, seq: int, embed_text: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{doc_id}\x1f{seq}\x1f{content_hash(embed_text)}"))
 
 
-def chunks_to_nodes(chunks: Sequence[Chunk], meta: DocMeta, norm: Normalised) -> list[TextNode]:
-    """Build the nodes of one document, linked to their neighbours and to the document."""
+def chunks_to_nodes(
+    chunks: Sequence[Chunk], meta: DocMeta, norm: Normalised, ocr_pages: Sequence[OcrPage] = ()
+) -> list[TextNode]:
+    """Build the nodes of one document, linked to their neighbours and to the document.
+
+    A chunk holding text recognised by OCR (``ocr_pages``, from the loader) is flagged ``ocr: true``
+    with the lowest page confidence in ``ocr_confidence``, so answers quoting it can warn.
+    """
     ids = [node_id(c.doc_id, c.seq, c.embed_text) for c in chunks]
     nodes = []
     for i, chunk in enumerate(chunks):
         source_start, source_end = norm.source_span(chunk.start, chunk.end)
+        confidence = ocr_confidence(ocr_pages, norm, chunk.start, chunk.end)
         metadata = {
             "doc_id": meta.id,
             "doc_title": meta.title,
@@ -55,6 +62,8 @@ def chunks_to_nodes(chunks: Sequence[Chunk], meta: DocMeta, norm: Normalised) ->
             "source_start": source_start,
             "source_end": source_end,
             "content_hash": content_hash(chunk.embed_text),
+            "ocr": confidence is not None,
+            **({"ocr_confidence": confidence} if confidence is not None else {}),
         }
         relationships = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=meta.id)}
         if i > 0:

@@ -100,7 +100,7 @@ def test_scan_reports_unsupported_and_missing_files(messy_corpus: Path):
         CorpusIssue(
             messy_corpus / "bang-tinh.xlsx",
             "bang-tinh.xlsx: định dạng .xlsx không được hỗ trợ nên tệp bị bỏ qua. Hãy chuyển tệp sang một "
-            "trong các định dạng .txt, .md, .docx, .pdf, .html, .htm hoặc đưa tệp ra khỏi thư mục kho tài liệu.",
+            "trong các định dạng .txt, .md, .docx, .doc, .pdf, .html, .htm hoặc đưa tệp ra khỏi thư mục kho tài liệu.",
         ),
         CorpusIssue(
             messy_corpus / "legal/mat-tich.txt",

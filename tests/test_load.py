@@ -225,7 +225,8 @@ def test_pdf_text_layer_pages_joined_by_newline(tmp_path: Path):
 def test_pdf_blank_page_is_noted(tmp_path: Path):
     loaded = load_file(_write(tmp_path / "quet.pdf", _minimal_pdf(["Trang mot", ""])), MAX_BYTES)
     assert loaded.text == "Trang mot\n"
-    assert loaded.notes == ("trang 2 không có chữ (trang trắng hoặc ảnh quét) nên không được nạp",)
+    assert loaded.notes == ("trang 2 không có chữ (trang trắng) nên không được nạp",)  # OCR found nothing
+    assert loaded.ocr_pages == ()
 
 
 def test_pdf_encrypted_with_empty_user_password_opens(tmp_path: Path):
@@ -248,14 +249,14 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\
 BAD_FILES = {
     "corrupt-pdf": ("hong.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nrac rac", "bị hỏng"),
     "encrypted-pdf": ("mat-khau.pdf", _encrypted(_minimal_pdf(["Mat"]), user_password="bi-mat"), "mật khẩu"),
-    "scanned-pdf": ("ban-quet.pdf", _minimal_pdf(["", ""]), "OCR"),
+    "blank-pdf": ("trang-trang.pdf", _minimal_pdf(["", ""]), "tệp rỗng"),
     "empty": ("rong.txt", b"", "tệp rỗng"),
     "whitespace-only": ("trang.md", b" \n\t\r\n  \n", "tệp rỗng"),
     "empty-docx-body": ("rong.docx", None, "tệp rỗng"),
     "png-as-txt": ("anh.txt", PNG, "tệp có đuôi .txt nhưng nội dung là dữ liệu nhị phân"),
     "zip-as-txt": ("nen.txt", _zip_bytes(), "dữ liệu nhị phân"),
     "control-chars": ("dieu-khien.txt", b"\x01\x02\x03\x04 van ban \x05\x06\x07\x08", "dữ liệu nhị phân"),
-    "unsupported": ("bang-tinh.xlsx", _zip_bytes(), ".txt, .md, .docx, .pdf, .html, .htm"),
+    "unsupported": ("bang-tinh.xlsx", _zip_bytes(), ".txt, .md, .docx, .doc, .pdf, .html, .htm"),
     "corrupt-docx": ("hong.docx", b"day khong phai tep zip", "không phải tệp Word .docx hợp lệ"),
     "zip-not-docx": ("nen.docx", _zip_bytes(), "không phải tệp Word .docx hợp lệ"),
 }
