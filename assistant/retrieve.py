@@ -6,7 +6,6 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from functools import cached_property
 
 from ingest.index import SearchFilters, SearchMode
 from ingest.pipeline import CorpusIndex
@@ -85,10 +84,14 @@ class Retriever:
         self.scope_boost = scope_boost
         self.candidates = candidates
         self._bm25 = Bm25Encoder()
+        self._restorer_of: tuple[tuple, DiacriticRestorer] | None = None  # (docstore revision, its restorer)
 
-    @cached_property
     def _restorer(self) -> DiacriticRestorer:
-        return DiacriticRestorer([doc.text for doc in self.index.docstore.documents()])
+        """The restorer over the indexed texts, rebuilt when a document was added, updated or removed."""
+        revision = self.index.docstore.revision()
+        if self._restorer_of is None or self._restorer_of[0] != revision:
+            self._restorer_of = revision, DiacriticRestorer([doc.text for doc in self.index.docstore.documents()])
+        return self._restorer_of[1]
 
     def search(self, query: str, k: int = 8, filters: SearchFilters = SearchFilters(),
                mode: SearchMode = "hybrid") -> SearchResult:
@@ -101,7 +104,7 @@ class Retriever:
         started = time.perf_counter()
         query = " ".join(query.split())
         if not has_diacritics(query):
-            query = self._restorer.restore(query)
+            query = self._restorer().restore(query)
         dense = self.index.embedder.embed_batch([expand_abbreviations(query)], is_query=True)[0] if mode != "sparse" else None
         sparse = self._bm25.encode_query(query) if mode != "dense" else None
         hits = self.index.store.search(dense, sparse, max(k, self.candidates), filters=filters, mode=mode,

@@ -80,6 +80,10 @@ class DocStore:
         rows = self._db.execute("SELECT doc_id, source_file, fingerprint, state, n_chunks FROM documents")
         return {r[0]: LedgerRow(*r) for r in rows}
 
+    def revision(self) -> tuple[tuple[str, str, str], ...]:
+        """Changes whenever a document is added, updated or removed: the key for caches derived from the corpus."""
+        return tuple(sorted((r.doc_id, r.fingerprint, r.state) for r in self.ledger().values()))
+
     def mark_pending(self, doc_id: str, source_file: str, fingerprint: str) -> None:
         with self._lock:
             self._db.execute(
