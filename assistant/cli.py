@@ -84,7 +84,7 @@ def main(ctx: click.Context) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Không hiện thanh tiến trình.")
 @click.pass_obj
 def ingest(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet: bool, **meta: object) -> None:
-    """Lập (hoặc cập nhật) chỉ mục từ thư mục corpus/; thêm các tệp PATHS vào corpus trước nếu có."""
+    """Lập (hoặc cập nhật) chỉ mục từ kho tài liệu; thêm các tệp PATHS vào kho tài liệu của người dùng trước nếu có."""
     given = {k: v for k, v in meta.items() if v not in (None, ())}
     if given.get("level"):
         given["level"] = list(given["level"])
@@ -93,9 +93,9 @@ def ingest(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet: bo
     failed = False
     for path in paths:
         try:
-            row = add_to_corpus(settings.corpus_dir, path, given or None,
+            row = add_to_corpus(settings.corpus_dir, settings.user_corpus_dir, path, given or None,
                                 max_bytes=int(settings.max_file_mb * 1024 * 1024))
-            click.echo(f"Đã thêm {path.name} vào {settings.corpus_dir} (mã tài liệu: {row.id}).")
+            click.echo(f"Đã thêm {path.name} vào {settings.user_corpus_dir} (mã tài liệu: {row.id}).")
         except IngestError as exc:
             click.echo(f"Lỗi: {exc}", err=True)
             failed = True

@@ -34,13 +34,13 @@ class CorpusTexts:
 
     @classmethod
     def load(cls, settings: Settings) -> "CorpusTexts":
-        """Read every document of ``settings.corpus_dir`` the way ingest does (load, then normalise).
+        """Read every document of the corpus folders the way ingest does (load, then normalise).
 
         A file that cannot be loaded is left out, as ingest leaves it out of the index.
 
         :raises IngestError: the folder or its manifest is invalid.
         """
-        entries, _ = scan_corpus(settings.corpus_dir)
+        entries, _ = scan_corpus(settings.corpus_dir, settings.user_corpus_dir)
         names: dict[str, str] = {}
         texts: dict[str, tuple[str, ...]] = {}
         titles: dict[str, str] = {}

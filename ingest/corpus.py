@@ -1,5 +1,8 @@
-"""The corpus folder: its manifest, the documents it holds, duplicates, and adding a file to it.
+"""The corpus folders: their manifests, the documents they hold, duplicates, and adding a file.
 
+The corpus is two folders, each with its own manifest.json: the bundled (or configured) corpus,
+which cds never writes, and the user corpus under the data directory, where ``add_to_corpus`` puts
+the documents users add, so that a source checkout stays clean and a wheel install works.
 ``scan_corpus`` pairs every supported file with its manifest row without reading any document, so
 it stays cheap. A file without a row still counts: it gets an id derived from its name and a
 provisional title (its name) that ``CorpusEntry.resolved_meta`` replaces with ``derive_title`` once
@@ -146,20 +149,23 @@ class CorpusIssue:
     message: str
 
 
-def scan_corpus(corpus_dir: Path) -> tuple[list[CorpusEntry], list[CorpusIssue]]:
+def scan_corpus(corpus_dir: Path, user_dir: Path | None = None) -> tuple[list[CorpusEntry], list[CorpusIssue]]:
     """List the corpus documents and match each to its manifest row, without reading them.
 
-    Every file under ``corpus_dir`` with a supported extension counts, recursively, except hidden
+    Every file under each folder with a supported extension counts, recursively, except hidden
     files and folders, Word lock files ("~$…"), README files and manifest.json. Files are matched to
-    rows by ``source_file``; a file without a row gets a derived ``DocMeta`` (``derived=True``).
+    the rows of their folder's manifest by ``source_file`` (relative to that folder); a file without
+    a row gets a derived ``DocMeta`` (``derived=True``) whose id no other document has.
 
     :param corpus_dir: the corpus folder (``Settings.corpus_dir``).
-    :returns: the entries, sorted by path, and the issues: files of unsupported types and manifest
-        rows whose file is not there.
-    :raises CorpusError: the folder is missing, or the manifest is not valid JSON, has an unknown
-        or invalid field, or repeats an id or a source_file.
+    :param user_dir: the folder of documents users added (``Settings.user_corpus_dir``); a folder
+        that does not exist yet holds nothing.
+    :returns: the entries, sorted by path within ``corpus_dir`` then ``user_dir``, and the issues:
+        files of unsupported types and manifest rows whose file is not there.
+    :raises CorpusError: ``corpus_dir`` is missing, or a manifest is not valid JSON, has an unknown
+        or invalid field, or repeats an id (the two manifests together) or a source_file.
     """
-    return _scan(corpus_dir, _read_manifest(corpus_dir)[1])
+    return _scan([(folder, manifest) for folder, _, manifest in _folders(corpus_dir, user_dir)])
 
 
 def derive_title(text: str, fallback: str) -> str:
@@ -224,53 +230,76 @@ def find_duplicates(loaded: dict[str, LoadedFile]) -> dict[str, str]:
 
 
 def add_to_corpus(
-    corpus_dir: Path, src: Path, meta: dict[str, Any] | None = None, *, max_bytes: int | None = None
+    corpus_dir: Path, user_dir: Path, src: Path, meta: dict[str, Any] | None = None, *, max_bytes: int | None = None
 ) -> DocMeta:
-    """Copy a document into the corpus and, given ``meta``, add or update its manifest row.
+    """Copy a document into the user corpus folder and, given ``meta``, add or update its manifest row.
 
-    The file is loaded first, so a file that cannot be read never enters the corpus. A file already
-    inside ``corpus_dir`` stays where it is; another is copied to the top of the folder under its own
-    name, and copying a file identical to the one already there is a no-op. Without ``meta`` the
-    manifest is left alone and the file's row is derived. With it, the keys given (any ``DocMeta``
-    field but id and source_file; None means unknown) replace those of the file's row, or start a new
-    row whose id is derived from the file name and whose title, unless given, from the text.
-    manifest.json keeps its rows, their order and their keys.
+    The file is loaded first, so a file that cannot be read never enters the corpus. ``corpus_dir``
+    is never written: a file already inside it stays as it is, and its row cannot be changed here. A
+    file already inside ``user_dir`` stays where it is; another is copied to the top of that folder
+    under its own name, and copying a file identical to the one already there is a no-op. Without
+    ``meta`` the manifest is left alone and the file's row is derived. With it, the keys given (any
+    ``DocMeta`` field but id and source_file; None means unknown) replace those of the file's row in
+    ``user_dir``'s manifest, or start a new row whose id is derived from the file name (unique across
+    both folders) and whose title, unless given, from the text. manifest.json keeps its rows, their
+    order and their keys.
 
-    :param corpus_dir: the corpus folder; created if missing.
+    :param corpus_dir: the bundled (or configured) corpus folder, read-only (``Settings.corpus_dir``).
+    :param user_dir: the user corpus folder (``Settings.user_corpus_dir``); created if missing.
     :param src: the file to add.
     :param meta: metadata for the manifest row, e.g. ``{"title": …, "number": …, "date": "2024-09-14"}``.
     :param max_bytes: the size limit for loading (``Settings.max_file_mb`` in bytes); None: no limit.
     :returns: the document's row, or the derived one when the manifest has none.
-    :raises CorpusError: the manifest is invalid, a different file of that name is in the corpus
-        already, or ``meta`` has an unknown key or an invalid value.
+    :raises CorpusError: a manifest is invalid, a different file of that name is in ``user_dir``
+        already, ``meta`` has an unknown key or an invalid value, or ``meta`` is given for a file of
+        the read-only ``corpus_dir``.
     :raises LoadError: the file cannot be loaded.
     """
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    raw, manifest = _read_manifest(corpus_dir)
+    user_dir.mkdir(parents=True, exist_ok=True)
+    folders = _folders(corpus_dir, user_dir)
     loaded = load_file(src, max_bytes=_UNLIMITED if max_bytes is None else max_bytes)
-    dest, copy = _destination(corpus_dir, src)
-    entries, _ = _scan(corpus_dir, manifest)
+    entries, _ = _scan([(folder, manifest) for folder, _, manifest in folders])
+    writable, raw, _ = folders[-1]
+    bundled = _inside(corpus_dir, src) if writable != corpus_dir else None
+    if bundled is not None:
+        if meta is not None:
+            raise CorpusError(
+                f"{bundled}: tệp thuộc kho tài liệu đi kèm ({corpus_dir}), kho này chỉ đọc nên không sửa được "
+                f"thông tin văn bản. Hãy sửa {corpus_dir / MANIFEST_NAME} trong mã nguồn, hoặc chép tệp ra chỗ "
+                "khác rồi thêm bản chép."
+            )
+        dest, copy = bundled, False
+    else:
+        dest, copy = _destination(writable, src)
     entry = next((entry for entry in entries if entry.path == dest), None)
     if entry is None:
         doc_id = _unique(_slug(dest.stem), {entry.meta.id for entry in entries})
-        source_file = dest.relative_to(corpus_dir).as_posix()
+        source_file = dest.relative_to(writable).as_posix()
         entry = CorpusEntry(DocMeta(id=doc_id, source_file=source_file, title=dest.stem), dest, derived=True)
     result = entry.resolved_meta(loaded.text)
     if meta is not None:
-        raw, result = _with_row(corpus_dir / MANIFEST_NAME, raw, result, meta)
+        raw, result = _with_row(writable / MANIFEST_NAME, raw, result, meta)
     if copy:
         shutil.copy2(src, dest)
     if meta is not None:
-        _write_json(corpus_dir / MANIFEST_NAME, raw)
+        _write_json(writable / MANIFEST_NAME, raw)
     return result
 
 
-def _destination(corpus_dir: Path, src: Path) -> tuple[Path, bool]:
-    """Where ``src`` goes in the corpus, and whether it must be copied there."""
+def _inside(folder: Path, src: Path) -> Path | None:
+    """``src`` as a path under ``folder``, or None when it lies elsewhere."""
     try:
-        return corpus_dir / src.resolve().relative_to(corpus_dir.resolve()), False
+        return folder / src.resolve().relative_to(folder.resolve())
     except ValueError:
-        dest = corpus_dir / src.name
+        return None
+
+
+def _destination(user_dir: Path, src: Path) -> tuple[Path, bool]:
+    """Where ``src`` goes in the user corpus, and whether it must be copied there."""
+    inside = _inside(user_dir, src)
+    if inside is not None:
+        return inside, False
+    dest = user_dir / src.name
     if not dest.exists():
         return dest, True
     if dest.is_file() and filecmp.cmp(src, dest, shallow=False):
@@ -282,6 +311,26 @@ def _destination(corpus_dir: Path, src: Path) -> tuple[Path, bool]:
 
 
 # --- manifest -----------------------------------------------------------------------------------
+
+
+def _folders(corpus_dir: Path, user_dir: Path | None) -> list[tuple[Path, dict[str, Any], Manifest]]:
+    """The corpus folders that exist, each with its manifest (as JSON and validated), ``user_dir`` last.
+
+    A user folder that is the corpus folder itself counts once. Ids must be unique across manifests:
+    the index and every citation name a document by its id alone.
+    """
+    folders = [(corpus_dir, *_read_manifest(corpus_dir))]
+    if user_dir is not None and user_dir.is_dir() and user_dir.resolve() != corpus_dir.resolve():
+        folders.append((user_dir, *_read_manifest(user_dir)))
+        bundled_ids = {row.id for row in folders[0][2].documents}
+        for row in folders[1][2].documents:
+            if row.id in bundled_ids:
+                raise CorpusError(
+                    f"{user_dir / MANIFEST_NAME}: mục {row.id!r}: trường 'id' ({row.id}) trùng với một tài liệu của "
+                    f"{corpus_dir / MANIFEST_NAME}. Mỗi tài liệu cần một id riêng; hãy đổi id trong "
+                    f"{user_dir / MANIFEST_NAME} rồi thử lại."
+                )
+    return folders
 
 
 def _read_manifest(corpus_dir: Path) -> tuple[dict[str, Any], Manifest]:
@@ -385,26 +434,27 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 # --- scanning -----------------------------------------------------------------------------------
 
 
-def _scan(corpus_dir: Path, manifest: Manifest) -> tuple[list[CorpusEntry], list[CorpusIssue]]:
-    rows = {unicodedata.normalize("NFC", row.source_file): row for row in manifest.documents}
-    taken = {row.id for row in manifest.documents}
+def _scan(folders: list[tuple[Path, Manifest]]) -> tuple[list[CorpusEntry], list[CorpusIssue]]:
+    taken = {row.id for _, manifest in folders for row in manifest.documents}
     entries: list[CorpusEntry] = []
     issues: list[CorpusIssue] = []
-    for path in sorted(corpus_dir.rglob("*")):
-        relative = path.relative_to(corpus_dir)
-        if not path.is_file() or _ignored(relative):
-            continue
-        if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-            issues.append(CorpusIssue(path, _unsupported_message(relative)))
-            continue
-        row = rows.pop(unicodedata.normalize("NFC", relative.as_posix()), None)
-        if row is not None:
-            entries.append(CorpusEntry(row, path))
-            continue
-        derived = DocMeta(id=_unique(_slug(path.stem), taken), source_file=relative.as_posix(), title=path.stem)
-        taken.add(derived.id)
-        entries.append(CorpusEntry(derived, path, derived=True))
-    issues.extend(_missing_file_issue(corpus_dir, row) for row in rows.values())
+    for corpus_dir, manifest in folders:
+        rows = {unicodedata.normalize("NFC", row.source_file): row for row in manifest.documents}
+        for path in sorted(corpus_dir.rglob("*")):
+            relative = path.relative_to(corpus_dir)
+            if not path.is_file() or _ignored(relative):
+                continue
+            if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                issues.append(CorpusIssue(path, _unsupported_message(relative)))
+                continue
+            row = rows.pop(unicodedata.normalize("NFC", relative.as_posix()), None)
+            if row is not None:
+                entries.append(CorpusEntry(row, path))
+                continue
+            derived = DocMeta(id=_unique(_slug(path.stem), taken), source_file=relative.as_posix(), title=path.stem)
+            taken.add(derived.id)
+            entries.append(CorpusEntry(derived, path, derived=True))
+        issues.extend(_missing_file_issue(corpus_dir, row) for row in rows.values())
     return entries, issues
 
 

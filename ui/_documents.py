@@ -109,7 +109,8 @@ def ingest_files(assistant: Assistant, paths: list[Path], meta: dict | None, pro
     lines: list[tuple[str, str, bool]] = []  # (file name, result, ok)
     for path in progress.tqdm(paths, desc="Kiểm tra tệp", unit="tệp"):
         try:
-            row = add_to_corpus(settings.corpus_dir, path, meta, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+            row = add_to_corpus(settings.corpus_dir, settings.user_corpus_dir, path, meta,
+                                max_bytes=int(settings.max_file_mb * 1024 * 1024))
         except IngestError as exc:
             lines.append((path.name, str(exc), False))
         else:
