@@ -17,9 +17,14 @@ SNIPPET_CHARS = 120
 
 _DECORATION = re.compile(r"(?:#{1,6}\s*)?(?:\*\*)?")
 _PART = re.compile(r"Phần\s+([IVXLC]+|\d{1,2})\b\s*[:.]?")
+# "PHỤ LỤC", "Phụ lục I", "Phụ lục số 2:"; a sentence that merely starts with the word is no heading.
+_APPENDIX = re.compile(r"(?:PHỤ LỤC|Phụ lục)(?:\s+(?:số\s+)?([IVXLC]+|\d{1,3})\b)?\s*[:.\-–]?\s*")
 _ROMAN = re.compile(r"([IVXLC]+)[.\-](?=\s|$|\*)")
 _ARABIC = re.compile(r"(\d{1,2})\.{1,2}(?=\s|[^\W\d_]|$|\*)|(\d{1,2}(?:\.\d{1,2})+)\.?(?=\s|$|\*)")
 _LETTER = re.compile(r"([a-zđ])\)(?=\s)")
+_RECIPIENTS = re.compile(r"Nơi nhận\b")
+_SIGNATURE = re.compile(r"(?:KT|TM|TL|TUQ|Q|T/M)\.\s*[^\W\d_]")
+_NUM_PAREN = re.compile(r"(\d{1,2})\)(?=\s)")
 _PAREN = re.compile(r"\((\d{1,2}|[ivxlIVXL]{1,6})\)(?=\s)")
 _STAR_HEADING = re.compile(r"\\\*(?=\s)")
 _BULLET = re.compile(r"-\s*(\+)|([-+•])(?=\s|[^\W\d_])|(\*)(?=\s)")
@@ -32,8 +37,9 @@ _TERMINAL = tuple('.;!?…”"')
 class Marker:
     """What a line opens: its numbering scheme, the token as written and its place in the sequence."""
 
-    scheme: str  # "roman", "arabic", "letter", "paren", "part", "star", or a bullet "-", "+", "•", "*"
-    token: str  # "II", "2.1", "a", "(1)", "Phần I", "-", "+", "*"
+    scheme: str  # "roman", "arabic", "letter", "numparen", "paren", "part", "appendix", "star", or a
+    # bullet "-", "+", "•", "*"
+    token: str  # "II", "2.1", "a", "1)", "(1)", "Phần I", "Phụ lục II", "-", "+", "*"
     value: tuple[int, ...]  # (2, 1) for "2.1", (3,) for "c" or "III"; () for bullets and "\*" headings
     body: int  # where the heading text starts in the line
 
@@ -55,6 +61,8 @@ def classify(line: str) -> Marker | None:
         end = pre + m.end()
         return end + len(line[end:]) - len(line[end:].lstrip())
 
+    if marker := appendix(line):
+        return marker
     if m := _PART.match(rest):
         return Marker("part", f"Phần {m.group(1)}", (_number(m.group(1)),), at(m))
     if (m := _ROMAN.match(rest)) and _VALID_ROMAN.fullmatch(m.group(1)):
@@ -64,6 +72,8 @@ def classify(line: str) -> Marker | None:
         return Marker("arabic", token, tuple(int(p) for p in token.split(".")), at(m))
     if m := _LETTER.match(rest):
         return Marker("letter", m.group(1), (LETTERS.index(m.group(1)) + 1,), at(m))
+    if m := _NUM_PAREN.match(rest):
+        return Marker("numparen", f"{m.group(1)})", (int(m.group(1)),), at(m))
     if m := _PAREN.match(rest):
         return Marker("paren", f"({m.group(1)})", (_number(m.group(1)),), at(m))
     if m := _STAR_HEADING.match(rest):
@@ -72,6 +82,24 @@ def classify(line: str) -> Marker | None:
         symbol = m.group(1) or m.group(2) or m.group(3)
         return Marker(symbol, symbol, (), at(m))
     return None
+
+
+def appendix(line: str) -> Marker | None:
+    """The marker of an appendix heading ("PHỤ LỤC", "Phụ lục II", "Phụ lục số 2: …"), or None."""
+    pre = _DECORATION.match(line).end()
+    rest = line[pre:]
+    m = _APPENDIX.match(rest)
+    if not m or not (m.group(1) or m.end() == len(rest.rstrip("* ")) or is_heading_text(line)):
+        return None
+    token = f"Phụ lục {m.group(1)}" if m.group(1) else "Phụ lục"
+    return Marker("appendix", token, (_number(m.group(1)),) if m.group(1) else (), pre + m.end())
+
+
+def is_closing(line: str) -> bool:
+    """Whether ``line`` opens the recipients and signature block: "Nơi nhận:", or a signature
+    heading in capitals ("KT. BỘ TRƯỞNG", "TM. ỦY BAN NHÂN DÂN", "TL. CHỦ TỊCH", "Q. GIÁM ĐỐC")."""
+    text = clean(line)
+    return bool(_RECIPIENTS.match(text) or (_SIGNATURE.match(text) and is_heading_text(text)))
 
 
 def inline_enumeration(text: str) -> list[tuple[str, int]]:

@@ -14,7 +14,9 @@ become nodes placed by their numbering:
 A plain paragraph belongs to the innermost open heading, or to the list entry before it when that
 entry introduces it (ends with ":" or is a bare title) or when the paragraph merely continues it (a
 lower-case start or a footnote). Text before the first heading is a "Phần mở đầu" paragraph node; the
-recipients and signature block ("Nơi nhận:") a "Phần kết" one. Inline "(1) … (2) …" lists become item
+recipients and signature block ("Nơi nhận:", "KT. BỘ TRƯỞNG") a "Phần kết" one, and an appendix
+heading ("PHỤ LỤC II") opens a top-level section of its own, even after the signature. Nesting is
+bounded (_MAX_DEPTH) and every walk over the tree is iterative. Inline "(1) … (2) …" lists become item
 nodes inside the line that holds them, and 004's task blocks become task nodes with task records.
 """
 
@@ -30,11 +32,15 @@ from ingest import _guidance_markers as mk
 from ingest._guidance_tasks import field_name, task_records
 from ingest.model import Clause, ParsedDocument
 
-_CLOSING = re.compile(r"Nơi nhận\b")
+# Numbering that restarts under each of many appendices nests one level deeper each time it is read
+# as a sub-list; real outlines stay far shallower than this.
+_MAX_DEPTH = 12
 _KINDS = {
     "roman": "section",
     "arabic": "section",
     "part": "section",
+    "appendix": "section",
+    "numparen": "item",
     "star": "section",
     "letter": "item",
     "paren": "item",
@@ -87,7 +93,7 @@ def parse_outline(text: str, doc_id: str) -> ParsedDocument:
             continue
         if not marker.is_list and stack[1:2] and stack[1].id == "preamble":
             del stack[1:]  # the first heading closes the opening part
-        parent = _place(stack, marker)
+        parent = 0 if marker.scheme == "appendix" else min(_place(stack, marker), _MAX_DEPTH - 1)
         body = line[marker.body :]
         title = mk.snippet(body) if marker.is_list else mk.heading_title(body)
         node = stack[parent].add(Node(_KINDS.get(marker.scheme, "bullet"), marker, start, end, title, line))
@@ -132,7 +138,7 @@ def _container(stack: list[Node]) -> int:
 
 
 def _paragraph(stack: list[Node], line: str, start: int, end: int) -> None:
-    if _CLOSING.match(line):
+    if mk.is_closing(line) and not (stack[1:2] and stack[1].id == "closing"):
         del stack[1:]
         stack.append(stack[0].add(_part("closing", line, start, end)))
         return
@@ -143,6 +149,8 @@ def _paragraph(stack: list[Node], line: str, start: int, end: int) -> None:
     if top.id == "preamble" and top.end == top.heading_end and mk.is_heading_text(top.line):
         if mk.is_heading_text(line):  # 000's title runs over two bold lines
             top.title = mk.shorten(f"{top.title} {mk.clean(line)}", mk.TITLE_CHARS)
+    if top.number.startswith("Phụ lục") and not top.title and top.end == top.heading_end:
+        top.title = mk.heading_title(line)  # "PHỤ LỤC II" over its title line
     owner = top if _continues_entry(line) else next(n for n in reversed(stack) if n.opens_body(loose=True))
     owner.end = max(owner.end, end)
     if _add_inline_items(owner, line, start, 0):
@@ -176,10 +184,10 @@ def _add_inline_items(owner: Node, line: str, start: int, body: int) -> bool:
     return bool(members)
 
 
-def _finish_ends(node: Node) -> None:
-    for child in node.children:
-        _finish_ends(child)
-        node.end = max(node.end, child.end)
+def _finish_ends(root: Node) -> None:
+    for node in reversed([root, *_walk(root)]):  # children before their parents
+        for child in node.children:
+            node.end = max(node.end, child.end)
 
 
 def _mark_tasks(root: Node) -> list[Node]:
@@ -220,6 +228,8 @@ def _id_component(child: Node, symbols: Counter[str]) -> str:
         return f"{child.number}{symbols[scheme]}"
     if scheme == "part":
         return "part-" + child.number.split()[-1]
+    if scheme == "appendix":
+        return "appendix-" + (child.number.split()[-1] if " " in child.number else "0")
     return child.number
 
 
@@ -259,24 +269,19 @@ def _join(base: str, part: str) -> str:
     return f"{base}, {part}" if base else part[0].upper() + part[1:]
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    for child in node.children:
-        yield child
-        yield from _walk(child)
+def _walk(root: Node) -> Iterator[Node]:
+    """Every node under ``root`` in document order (iterative: outline depth comes from the data)."""
+    pending = list(reversed(root.children))
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(reversed(node.children))
 
 
-def _clauses(node: Node, parent_id: str | None = None, depth: int = 0) -> Iterator[Clause]:
-    for child in node.children:
-        yield Clause(
-            child.id,
-            child.kind,
-            child.number,
-            child.title,
-            child.label,
-            child.start,
-            child.end,
-            child.heading_end,
-            parent_id,
-            depth,
-        )
-        yield from _clauses(child, child.id, depth + 1)
+def _clauses(root: Node) -> Iterator[Clause]:
+    depths = {id(root): -1}
+    for node in _walk(root):
+        depth = depths[id(node)] = depths[id(node.parent)] + 1
+        parent_id = node.parent.id if node.parent is not root else None
+        yield Clause(node.id, node.kind, node.number, node.title, node.label, node.start, node.end,
+                     node.heading_end, parent_id, depth)

@@ -46,9 +46,10 @@ class _Cell:
 
 
 def looks_tabular(text: str) -> bool:
-    """Whether most lines of a normalised document are table cells."""
+    """Whether most lines of a normalised document are table cells under a header row naming columns
+    (tab-indented text without one is parsed as an outline)."""
     lines = text.split("\n")
-    return sum(line.startswith("\t") for line in lines) * 2 > len(lines)
+    return sum(line.startswith("\t") for line in lines) * 2 > len(lines) and _header_width(_cells(text)) > 0
 
 
 def parse_table(text: str, doc_id: str) -> ParsedDocument:

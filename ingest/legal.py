@@ -3,7 +3,9 @@
 A law is cut into Chương › Mục › Điều › khoản › điểm, labelled the way Vietnamese lawyers cite
 ("điểm a khoản 2 Điều 5"). A resolution shaped like Nghị quyết 57-NQ/TW is cut into Roman parts
 ("I- QUAN ĐIỂM CHỈ ĐẠO") › numbered items › "-" bullets, labelled "Mục III.2, ý 3". Text before the
-first part or chapter is a "Phần mở đầu" paragraph; the closing formula and signature a "Phần kết".
+first part or chapter is a "Phần mở đầu" paragraph; the closing formula, or else the recipients
+and signature block ("Nơi nhận:", "TM. CHÍNH PHỦ"), a "Phần kết"; each appendix after it ("PHỤ LỤC
+I") a top-level section.
 
 Input is normalised text, one paragraph per line; blank lines between paragraphs are allowed.
 Numbering below the article/part level must run in sequence (1, 2, 3 … and a, b, c, d, đ …), which
@@ -17,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ingest._guidance_markers import appendix, is_closing, is_heading_text
 from ingest.model import Clause, ParsedDocument
 
 # "Điều 1. Phạm vi", and the source's "Điều 2.Đối tượng", "Điều 24:Nguyên tắc", "Điều 5 Chính sách"
@@ -153,14 +156,26 @@ class _Builder:
         self._stack: list[_Node] = []
         self._nodes: list[_Node] = []
         self._last_end = 0
-        self._closed = False  # the closing formula was seen: the rest is "Phần kết"
+        self._closed = False  # the closing formula was seen: the rest is "Phần kết" (or appendices)
+        self._body = False  # an article, chapter or part has begun
 
     def build(self, lines: list[_Line]) -> tuple[Clause, ...]:
-        i = 0
+        i = appendices = 0
         while i < len(lines):
-            content, start, _ = lines[i]
+            content, start, end = lines[i]
             # The closing formula only counts once the body has begun: a preamble may cite one.
-            if not self._closed and self._stack and self._stack[0].level and _CLOSING.match(content):
+            if self._body and (marker := appendix(content)):
+                # An appendix after the signature is content again, a top-level section of its own.
+                self._closed = True
+                appendices += 1
+                title = _short(content[marker.body :].strip(" :.-–"))
+                if not title and i + 1 < len(lines) and is_heading_text(lines[i + 1][0]):
+                    i += 1
+                    title, end = _short(lines[i][0]), lines[i][2]
+                label = marker.token if marker.value or appendices == 1 else f"{marker.token} (lần {appendices})"
+                self._open(_Node(f"appendix-{appendices}", "section", marker.token, title, label, start, end, level=0))
+            elif not self._closed and self._stack and self._stack[0].level \
+                    and (_CLOSING.match(content) or is_closing(content)):
                 self._closed = True
                 self._open(_Node("closing", "paragraph", "", "", "Phần kết", start, start, level=0))
             elif not self._closed:
@@ -187,6 +202,7 @@ class _Builder:
             node.parent.children[node.kind] += 1
         self._stack.append(node)
         self._nodes.append(node)
+        self._body = self._body or node.level > 0
 
     def _pop_to(self, level: int) -> None:
         # A paragraph is a leaf: whatever opens next ends it.

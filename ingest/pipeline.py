@@ -5,8 +5,12 @@
   chunking settings, the embedder and the code of every ingest stage);
 * a changed document replaces exactly its own points; a removed one loses them;
 * embeddings come from the content-hash cache whenever the text was embedded before;
-* a file that cannot be read is reported and skipped; if an earlier version of it is indexed, that
-  version stays, so bad input never loses what was there;
+* a file that cannot be read, parsed, chunked, embedded or stored is that file's error alone: it is
+  reported (in Vietnamese, naming the file) and skipped, every other document is indexed as usual,
+  and if an earlier version of it is indexed, that version stays, so bad input never loses what was
+  there;
+* every document's chunks cover all of its non-space characters; the report carries each
+  ingested document's coverage;
 * a run killed at any point leaves documents marked pending, which the next run redoes.
 """
 
@@ -19,12 +23,13 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 from llama_index.core.schema import MetadataMode
 from tqdm import tqdm
 
-from ingest.chunk import chunk_document
+from ingest.chunk import chunk_document, coverage
 from ingest.corpus import CorpusEntry, find_duplicates, scan_corpus
 from ingest.docstore import DocStore, StoredDocument
 from ingest.embed import Embedder, EmbeddingCache, build_embedder, embed_passages
@@ -69,6 +74,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file, message), messages in Vietnamese
+    coverage: dict[str, float] = field(default_factory=dict)  # doc id -> share of non-space chars in chunks
     notes: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
@@ -85,6 +91,7 @@ class _Prepared:
     fingerprint: str
     stored: StoredDocument
     nodes: list
+    coverage: float
 
 
 class CorpusIndex:
@@ -122,7 +129,7 @@ class CorpusIndex:
     def refresh(self, progress: bool = True, force: bool = False) -> IngestReport | None:
         """Re-ingest if the corpus folder, the ingest code or settings, or the index changed since the
         last run (cheap when none did: a stat per file and a count of the index)."""
-        snapshot = f"{_snapshot(self.settings)}|{_version(self.settings, self.embedder)}"
+        snapshot = f"{_snapshot(self.settings.corpus_dir)}|{_version(self.settings, self.embedder)}"
         if not force and snapshot == self.docstore.get_meta("snapshot") and self._intact():
             return None
         report = build_index(self, progress=progress)
@@ -149,18 +156,24 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
     settings, docstore, store = index.settings, index.docstore, index.store
     started = time.perf_counter()
     report = IngestReport()
-    entries, issues = scan_corpus(settings.corpus_dir, settings.user_corpus_dir)
+    entries, issues = scan_corpus(settings.corpus_dir)
     report.errors.extend((str(i.path), i.message) for i in issues)
 
     loaded: dict[str, tuple[CorpusEntry, LoadedFile]] = {}
     failed: set[str] = set()
+    def fail(entry: CorpusEntry, message: str) -> None:
+        failed.add(entry.meta.id)
+        report.errors.append((entry.meta.source_file, message))
+        _notify(on_file, entry.meta.source_file, "error")
+
     for entry in tqdm(entries, desc="Đọc tài liệu", unit="tệp", disable=not progress):
         try:
             loaded[entry.meta.id] = (entry, load_file(entry.path, int(settings.max_file_mb * 1024 * 1024)))
         except LoadError as exc:
-            failed.add(entry.meta.id)
-            report.errors.append((entry.meta.source_file, str(exc)))
-            _notify(on_file, entry.meta.source_file, "error")
+            fail(entry, str(exc))
+        except Exception as exc:  # a loader bug on one odd file must not stop the others
+            log.exception("Loading %s failed", entry.path)
+            fail(entry, _unexpected(entry, "đọc", exc))
     for dup, original in find_duplicates({k: v[1] for k, v in loaded.items()}).items():
         entry = loaded.pop(dup)[0]
         failed.add(dup)
@@ -193,34 +206,46 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
             entry, file = loaded[doc_id]
             todo.append((entry, file, fingerprints[doc_id]))
 
-    prepared = [_prepare(e, f, fp, settings) for e, f, fp in todo]
-    texts = [n.get_content(MetadataMode.EMBED) for p in prepared for n in p.nodes]
+    prepared: list[_Prepared] = []
+    for entry, file, fingerprint in tqdm(todo, desc="Phân tích cấu trúc", unit="tài liệu",
+                                         disable=not progress or len(todo) < 2):
+        try:
+            prepared.append(_prepare(entry, file, fingerprint, settings))
+        except Exception as exc:  # a parser or chunker bug on one document is that document's error
+            log.exception("Parsing %s failed", entry.path)
+            fail(entry, _unexpected(entry, "phân tích cấu trúc", exc))
+
     embed_started = time.perf_counter()
     cache = EmbeddingCache(settings.cache_path)
     try:
-        vectors, report.embedded = embed_passages(index.embedder, texts, cache, progress=progress)
+        prepared = _embed(index.embedder, prepared, cache, report, fail, progress)
     finally:
         cache.close()
     report.embed_seconds = time.perf_counter() - embed_started
-    report.reused = len(texts) - report.embedded
 
-    offset = 0
     for p in tqdm(prepared, desc="Ghi chỉ mục", unit="tài liệu", disable=not progress or not prepared):
-        for node, vector in zip(p.nodes, vectors[offset : offset + len(p.nodes)]):
-            node.embedding = vector.tolist()
-        offset += len(p.nodes)
         doc_id = p.entry.meta.id
         existed = doc_id in ledger
-        docstore.mark_pending(doc_id, p.entry.meta.source_file, p.fingerprint)
-        store.add(p.nodes)
-        stale = store.node_ids(doc_id) - set(p.stored.node_ids)
-        if stale:
-            store.delete_nodes(list(stale))
-        store.flush()
-        docstore.complete(p.stored, p.fingerprint)
+        try:
+            docstore.mark_pending(doc_id, p.entry.meta.source_file, p.fingerprint)
+            store.add(p.nodes)
+            stale = store.node_ids(doc_id) - set(p.stored.node_ids)
+            if stale:
+                store.delete_nodes(list(stale))
+            store.flush()
+            docstore.complete(p.stored, p.fingerprint)
+        except StoreError:
+            raise  # the index itself is unusable: no other document could be written either
+        except Exception as exc:  # left pending: the next run redoes it
+            log.exception("Indexing %s failed", p.entry.path)
+            fail(p.entry, _unexpected(p.entry, "ghi vào chỉ mục", exc))
+            continue
         (report.updated if existed else report.added).append(doc_id)
+        report.coverage[doc_id] = p.coverage
         _notify(on_file, p.entry.meta.source_file, "updated" if existed else "added")
         report.notes.extend((p.entry.meta.source_file, n) for n in p.loaded.notes)
+        if p.coverage < 1.0:
+            report.notes.append((p.entry.meta.source_file, f"chỉ {p.coverage:.1%} ký tự nằm trong các đoạn đã lập chỉ mục"))
 
     keep = set(loaded) | failed
     for doc_id in sorted((set(ledger) | store.doc_ids()) - keep):
@@ -245,7 +270,43 @@ def _prepare(entry: CorpusEntry, file: LoadedFile, fingerprint: str, settings: S
     nodes = chunks_to_nodes(chunks, meta, norm)
     stored = StoredDocument(meta=meta, norm=norm, parsed=parsed, source_text=file.text, format=file.format,
                             node_ids=tuple(n.node_id for n in nodes), notes=file.notes)
-    return _Prepared(entry, file, fingerprint, stored, nodes)
+    return _Prepared(entry, file, fingerprint, stored, nodes, coverage(norm.text, chunks))
+
+
+def _embed(embedder: Embedder, prepared: list[_Prepared], cache: EmbeddingCache, report: IngestReport,
+           fail: Callable[[CorpusEntry, str], None], progress: bool) -> list[_Prepared]:
+    """Embed every prepared document's nodes in one pass; if that fails, document by document, so a
+    document whose text the embedder cannot take fails alone (vectors already made stay cached)."""
+    texts = [n.get_content(MetadataMode.EMBED) for p in prepared for n in p.nodes]
+    try:
+        vectors, report.embedded = embed_passages(embedder, texts, cache, progress=progress)
+        bounds = list(accumulate((len(p.nodes) for p in prepared), initial=0))
+        batches = [(p, vectors[a:b]) for p, a, b in zip(prepared, bounds, bounds[1:])]
+    except Exception:
+        log.exception("Embedding the batch failed; retrying document by document")
+        batches = []
+        for p in prepared:
+            try:
+                vectors, embedded = embed_passages(embedder, [n.get_content(MetadataMode.EMBED) for n in p.nodes],
+                                                   cache, progress=False)
+            except Exception as exc:
+                fail(p.entry, _unexpected(p.entry, "tạo vectơ nhúng", exc))
+                continue
+            report.embedded += embedded
+            batches.append((p, vectors))
+    report.reused = sum(len(p.nodes) for p, _ in batches) - report.embedded
+    for p, vectors in batches:
+        for node, vector in zip(p.nodes, vectors, strict=True):
+            node.embedding = vector.tolist()
+    return [p for p, _ in batches]
+
+
+def _unexpected(entry: CorpusEntry, stage: str, exc: Exception) -> str:
+    """A Vietnamese message for an unexpected failure on one file; the traceback goes to the log."""
+    detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return (f"{entry.meta.source_file}: lỗi khi {stage} tài liệu này ({type(exc).__name__}: {detail}). "
+            "Tệp được bỏ qua, các tài liệu khác vẫn được lập chỉ mục và bản đã lập chỉ mục trước đó (nếu có) "
+            "được giữ nguyên. Hãy kiểm tra tệp (định dạng, đánh số đề mục) hoặc gửi tệp cho nhóm phát triển.")
 
 
 def _version(settings: Settings, embedder: Embedder) -> str:
@@ -258,12 +319,11 @@ def _notify(callback: Callable[[str, str], None] | None, name: str, status: str)
         callback(name, status)
 
 
-def _snapshot(settings: Settings) -> str:
-    """Names, sizes and modification times of everything in the corpus folders."""
+def _snapshot(corpus_dir: Path) -> str:
+    """Names, sizes and modification times of everything in the corpus folder."""
     stats = sorted(
-        (str(p), p.stat().st_size, p.stat().st_mtime_ns)
-        for folder in (settings.corpus_dir, settings.user_corpus_dir) if folder.is_dir()
-        for p in folder.rglob("*") if p.is_file()
+        (str(p.relative_to(corpus_dir)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in corpus_dir.rglob("*") if p.is_file()
     )
     return hashlib.sha256(json.dumps(stats).encode()).hexdigest()
 
