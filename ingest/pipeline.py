@@ -129,7 +129,7 @@ class CorpusIndex:
     def refresh(self, progress: bool = True, force: bool = False) -> IngestReport | None:
         """Re-ingest if the corpus folder, the ingest code or settings, or the index changed since the
         last run (cheap when none did: a stat per file and a count of the index)."""
-        snapshot = f"{_snapshot(self.settings.corpus_dir)}|{_version(self.settings, self.embedder)}"
+        snapshot = f"{_snapshot(self.settings)}|{_version(self.settings, self.embedder)}"
         if not force and snapshot == self.docstore.get_meta("snapshot") and self._intact():
             return None
         report = build_index(self, progress=progress)
@@ -156,7 +156,7 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
     settings, docstore, store = index.settings, index.docstore, index.store
     started = time.perf_counter()
     report = IngestReport()
-    entries, issues = scan_corpus(settings.corpus_dir)
+    entries, issues = scan_corpus(settings.corpus_dir, settings.user_corpus_dir)
     report.errors.extend((str(i.path), i.message) for i in issues)
 
     loaded: dict[str, tuple[CorpusEntry, LoadedFile]] = {}
@@ -319,11 +319,12 @@ def _notify(callback: Callable[[str, str], None] | None, name: str, status: str)
         callback(name, status)
 
 
-def _snapshot(corpus_dir: Path) -> str:
-    """Names, sizes and modification times of everything in the corpus folder."""
+def _snapshot(settings: Settings) -> str:
+    """Names, sizes and modification times of everything in the corpus folders."""
     stats = sorted(
-        (str(p.relative_to(corpus_dir)), p.stat().st_size, p.stat().st_mtime_ns)
-        for p in corpus_dir.rglob("*") if p.is_file()
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns)
+        for folder in (settings.corpus_dir, settings.user_corpus_dir) if folder.is_dir()
+        for p in folder.rglob("*") if p.is_file()
     )
     return hashlib.sha256(json.dumps(stats).encode()).hexdigest()
 
