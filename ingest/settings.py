@@ -73,14 +73,14 @@ class Settings(BaseSettings):
         return v or None
 
     @property
+    def user_corpus_dir(self) -> Path:
+        """Documents users add (cds ingest FILE, the web app, the API), with their own manifest.json."""
+        return self.data_dir / "corpus"
+
+    @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
     @property
     def cache_path(self) -> Path:
-    @property
-    def user_corpus_dir(self) -> Path:
-        """Documents users add (cds ingest FILE, the web app, the API), with their own manifest.json."""
-        return self.data_dir / "corpus"
-
         return self.embed_cache or self.data_dir / "embeddings.sqlite"
