@@ -172,7 +172,7 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
         except LoadError as exc:
             fail(entry, str(exc))
         except Exception as exc:  # a loader bug on one odd file must not stop the others
-            log.exception("Loading %s failed", entry.path)
+            log.debug("Loading %s failed", entry.path, exc_info=True)
             fail(entry, _unexpected(entry, "đọc", exc))
     for dup, original in find_duplicates({k: v[1] for k, v in loaded.items()}).items():
         entry = loaded.pop(dup)[0]
@@ -212,7 +212,7 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
         try:
             prepared.append(_prepare(entry, file, fingerprint, settings))
         except Exception as exc:  # a parser or chunker bug on one document is that document's error
-            log.exception("Parsing %s failed", entry.path)
+            log.debug("Parsing %s failed", entry.path, exc_info=True)
             fail(entry, _unexpected(entry, "phân tích cấu trúc", exc))
 
     embed_started = time.perf_counter()
@@ -237,7 +237,7 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
         except StoreError:
             raise  # the index itself is unusable: no other document could be written either
         except Exception as exc:  # left pending: the next run redoes it
-            log.exception("Indexing %s failed", p.entry.path)
+            log.debug("Indexing %s failed", p.entry.path, exc_info=True)
             fail(p.entry, _unexpected(p.entry, "ghi vào chỉ mục", exc))
             continue
         (report.updated if existed else report.added).append(doc_id)
@@ -283,7 +283,7 @@ def _embed(embedder: Embedder, prepared: list[_Prepared], cache: EmbeddingCache,
         bounds = list(accumulate((len(p.nodes) for p in prepared), initial=0))
         batches = [(p, vectors[a:b]) for p, a, b in zip(prepared, bounds, bounds[1:])]
     except Exception:
-        log.exception("Embedding the batch failed; retrying document by document")
+        log.debug("Embedding the batch failed; retrying document by document", exc_info=True)
         batches = []
         for p in prepared:
             try:
@@ -302,7 +302,7 @@ def _embed(embedder: Embedder, prepared: list[_Prepared], cache: EmbeddingCache,
 
 
 def _unexpected(entry: CorpusEntry, stage: str, exc: Exception) -> str:
-    """A Vietnamese message for an unexpected failure on one file; the traceback goes to the log."""
+    """A Vietnamese message for an unexpected failure on one file; the traceback goes to the debug log."""
     detail = " ".join(str(exc).split())[:200] or type(exc).__name__
     return (f"{entry.meta.source_file}: lỗi khi {stage} tài liệu này ({type(exc).__name__}: {detail}). "
             "Tệp được bỏ qua, các tài liệu khác vẫn được lập chỉ mục và bản đã lập chỉ mục trước đó (nếu có) "
