@@ -33,7 +33,7 @@ def bench(assistant: Assistant, questions: list[str], repeat: int = 1, progress:
     assistant.ask(questions[0], mode="extractive")  # warm-up: not timed
     samples: dict[str, list[float]] = {"retrieve": [], "compose": [], "total": [], "wall": []}
     answered = 0
-    for question in tqdm(questions * repeat, desc="Đo độ trễ", unit="câu", disable=not progress):
+    for question in tqdm(questions * repeat, desc="Đo độ trễ trả lời", unit="câu", disable=not progress):
         started = time.perf_counter()
         answer = assistant.ask(question, mode="extractive")
         samples["wall"].append((time.perf_counter() - started) * 1000)

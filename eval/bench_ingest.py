@@ -122,7 +122,7 @@ def _cpu_model() -> str:
 def _raw_throughput(embedder: Embedder, texts: Sequence[str], progress: bool) -> dict[str, float]:
     """The embedder alone on the same texts, in the same batches, no cache, no pipeline."""
     started = time.perf_counter()
-    for i in tqdm(range(0, len(texts), BATCH), desc="Nhúng thô", unit="lô", disable=not progress):
+    for i in tqdm(range(0, len(texts), BATCH), desc="Đo tốc độ nhúng (không dùng bộ đệm)", unit="lô", disable=not progress):
         embedder.embed_batch(texts[i : i + BATCH], is_query=False)
     seconds = time.perf_counter() - started
     return {"texts": len(texts), "seconds": seconds, "throughput": len(texts) / seconds}
@@ -196,7 +196,7 @@ def _synthetic(index: CorpusIndex, path: Path, n: int, queries: Sequence[str], p
     rng = np.random.default_rng(2030)
     store = EdgeVectorStore.open(path, index.embedder.dim)
     started = time.perf_counter()
-    for i in tqdm(range(0, n, UPSERT_BATCH), desc="Ghi tập tổng hợp", unit="lô", disable=not progress):
+    for i in tqdm(range(0, n, UPSERT_BATCH), desc="Ghi tập tổng hợp để đo độ trễ", unit="lô", disable=not progress):
         size = min(UPSERT_BATCH, n - i)
         dense = rng.normal(size=(size, index.embedder.dim)).astype(np.float32)
         dense /= np.linalg.norm(dense, axis=1, keepdims=True)

@@ -37,7 +37,7 @@ def feature_matrix(settings: Settings, items: list[EvalItem], progress: bool = T
         index.refresh(progress=progress)
         retriever, composer = Retriever(index), Composer(index)
         rows = []
-        for item in tqdm(items, desc="Đặc trưng từ chối", unit="câu", disable=not progress):
+        for item in tqdm(items, desc="Tính đặc trưng từ chối trên bộ hiệu chỉnh", unit="câu", disable=not progress):
             result = retriever.search(item.question, k=settings.top_k)
             analysis = composer.analyse(result.query, result.passages)
             values, _ = question_features(analysis, composer.blocks(analysis), composer.lexicon)

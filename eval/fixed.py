@@ -32,6 +32,8 @@ from ingest.structure import parse_structure
 
 WINDOW_CHARS = 1400
 OVERLAP_CHARS = 200
+# The label of a baseline's embedding bar: its windows are embedded once, then come from the cache.
+BASELINE_EMBED_DESC = "Nhúng vectơ cho đường cơ sở {} (chỉ lần đầu, sau đó lấy từ bộ đệm)"
 _SPACE = re.compile(r"\s")
 
 
@@ -107,12 +109,12 @@ def build_fixed_index(settings: Settings, data_dir: Path, progress: bool = True)
     cache = EmbeddingCache(fixed.cache_path)
     try:
         vectors, _ = embed_passages(index.embedder, [n.get_content(MetadataMode.EMBED) for n in nodes], cache,
-                                    progress=progress)
+                                    progress=progress, desc=BASELINE_EMBED_DESC.format("cắt cố định"))
     finally:
         cache.close()
     for node, vector in zip(nodes, vectors):
         node.embedding = vector.tolist()
-    for stored, doc_nodes in tqdm(documents, desc="Chỉ mục cắt cố định", unit="tài liệu", disable=not progress):
+    for stored, doc_nodes in tqdm(documents, desc="Ghi chỉ mục đường cơ sở cắt cố định", unit="tài liệu", disable=not progress):
         index.store.add(doc_nodes)
         index.docstore.complete(stored, fingerprint="fixed-size")
     index.store.flush()

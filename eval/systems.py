@@ -29,7 +29,7 @@ from assistant.core import Assistant
 from assistant.llama import CdsEmbedding
 from assistant.schemas import Answer
 from eval.documents import CorpusTexts
-from eval.fixed import OVERLAP_CHARS, WINDOW_CHARS, build_fixed_index
+from eval.fixed import BASELINE_EMBED_DESC, OVERLAP_CHARS, WINDOW_CHARS, build_fixed_index
 from ingest.embed import Embedder, EmbeddingCache, build_embedder, embed_passages
 from ingest.settings import Settings
 
@@ -120,7 +120,7 @@ class LlamaIndexSystem:
         cache = EmbeddingCache(settings.cache_path)
         try:
             vectors, _ = embed_passages(embedder, [n.get_content(MetadataMode.EMBED) for n in nodes], cache,
-                                        progress=progress)
+                                        progress=progress, desc=BASELINE_EMBED_DESC.format("LlamaIndex"))
         finally:
             cache.close()
         for node, vector in zip(nodes, vectors):

@@ -164,16 +164,19 @@ def embed_passages(
     cache: EmbeddingCache | None = None,
     batch_size: int = 16,
     progress: bool = True,
+    desc: str = "Nhúng vectơ các đoạn mới để tìm theo nghĩa",
 ) -> tuple[np.ndarray, int]:
     """Embed passages, taking what the cache holds and embedding only the rest.
 
+    :param desc: the progress bar's label: what is embedded and what for (only the texts the cache
+        lacks are counted, so a bar appears only when there is embedding to do).
     :returns: the (len(texts), dim) matrix and how many texts were actually embedded.
     """
     hashes = [content_hash(t) for t in texts]
     known = cache.get_many(embedder.name, hashes) if cache else {}
     todo = list(dict.fromkeys(h for h in hashes if h not in known))
     text_of = dict(zip(hashes, texts))
-    with tqdm(total=len(todo), desc="Nhúng vectơ", unit="đoạn", disable=not progress or not todo) as bar:
+    with tqdm(total=len(todo), desc=desc, unit="đoạn", disable=not progress or not todo) as bar:
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             vectors = embedder.embed_batch([text_of[h] for h in batch], is_query=False)

@@ -216,7 +216,7 @@ def test_kill_during_embedding_keeps_finished_batches_and_recovers(tmp_path: Pat
     """A fresh cache, so the child really embeds; it dies after its first batches are cached."""
     corpus = _tmp_corpus(tmp_path, (F001,))
     data_dir, cache = tmp_path / "data", tmp_path / "fresh-cache.sqlite"
-    _ingest_and_kill(tmp_path, _cli_env(data_dir, corpus, cache), re.compile(r"Nhúng vectơ:\s+\d+%\|[^|]*\|\s*(?:[1-9]\d)/\d+"))
+    _ingest_and_kill(tmp_path, _cli_env(data_dir, corpus, cache), re.compile(r"Nhúng vectơ[^:]*:\s+\d+%\|[^|]*\|\s*(?:[1-9]\d)/\d+"))
     assert DocStore(data_dir / "docstore.sqlite").ledger() == {}  # nothing was written to the index yet
 
     index = _open(data_dir, corpus, cache)
