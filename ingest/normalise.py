@@ -41,8 +41,11 @@ _STRUCTURAL = re.compile(
     )""",
     re.VERBOSE,
 )
+_ARTICLE_HEAD = re.compile(r"Điều\s*\d+\s*[.:]")
 _BARE_NUMBER = re.compile(r"\d{1,2}\s+([^\W\d_])")  # "1 Cá nhân …": a khoản that lost its dot (luat-67)
 _ENUM_MARK = re.compile(r"\((\d{1,2}|[ivxIVX]{1,4})\)\s")
+_TABLE_LINE = re.compile(r"(?:Bảng \d+:|Dòng \d+ —) ")  # the loader's table title and row lines
+_ROW_LINE = re.compile(r"Dòng \d+ — ")
 _FIRST_ENUM = frozenset({"1", "i", "I"})
 
 
@@ -199,8 +202,12 @@ def _continues(prev: _Line, line: _Line, paragraph: _Paragraph, layout: _Layout)
     text = line.text
     if line.cell or _starts_item(text, prev.text, paragraph.head):
         return False
+    if _TABLE_LINE.match(text) or _ROW_LINE.match(prev.text):  # a table row is one whole line
+        return False
     if _is_standalone(prev.text) or _is_standalone(text):
         return False
+    if _ARTICLE_HEAD.match(paragraph.head) and not _first_letter_is_lower(text):
+        return False  # an article's title is a phrase: a capital after it opens the unnumbered first paragraph
     if layout.soft_wraps and not line.blank_before:
         return True
     before = prev.text.lstrip("\t")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from itertools import pairwise
 from pathlib import Path
@@ -294,3 +295,16 @@ def test_cell_continuation_lines_have_no_tab():
 def test_empty_input():
     assert normalise("").text == ""
     assert normalise(" \n\n").to_source == (3,)
+
+
+def test_a_wrapped_pdf_article_keeps_its_title_apart_from_its_unnumbered_first_paragraph():
+    """PDF extraction wraps every line; "Điều 8. <title>" must not swallow the sentence that follows."""
+    law = (CORPUS / "legal" / "luat-20-2023-qh15-giao-dich-dien-tu.txt").read_text(encoding="utf-8")
+    part = law[law.index("Điều 8. Giá trị pháp lý") : law.index("Điều 12.")]
+    wrapped = "\n".join(line for paragraph in part.split("\n\n") for line in textwrap.wrap(paragraph, 90))
+    lines = normalise(wrapped).text.split("\n")
+    assert lines[0] == "Điều 8. Giá trị pháp lý của thông điệp dữ liệu"
+    assert lines[1].startswith("Thông tin trong thông điệp dữ liệu không bị phủ nhận") and lines[1].endswith("dữ liệu.")
+    # a title wrapped onto a lower-case line is still one line
+    title = normalise("Điều 5. Bảo đảm an toàn thông tin mạng và an ninh mạng\ntrong giao dịch điện tử\n1. Cơ quan").text
+    assert title.split("\n")[0] == "Điều 5. Bảo đảm an toàn thông tin mạng và an ninh mạng trong giao dịch điện tử"
