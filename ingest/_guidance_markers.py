@@ -11,12 +11,15 @@ from dataclasses import dataclass
 
 LETTERS = "abcdđeghiklmnopqrstuvxy"  # Vietnamese order of lettered items: a) b) c) d) đ) e) …
 BULLETS = frozenset("-+•*")
-LIST_SCHEMES = BULLETS | {"paren"}  # list entries; everything else is a heading with a body
+LIST_SCHEMES = BULLETS | {"paren", "row"}  # list entries; everything else is a heading with a body
 TITLE_CHARS = 200
 SNIPPET_CHARS = 120
 
 _DECORATION = re.compile(r"(?:#{1,6}\s*)?(?:\*\*)?")
 _PART = re.compile(r"Phần\s+([IVXLC]+|\d{1,2})\b\s*[:.]?")
+# A .docx/HTML table as the loader writes it: "Bảng 2: STT | Tên nhiệm vụ | …", then "Dòng 1 — STT: 1; …".
+_TABLE = re.compile(r"Bảng (\d+): ")
+_ROW = re.compile(r"Dòng (\d+) — ")
 # "PHỤ LỤC", "Phụ lục I", "Phụ lục số 2:"; a sentence that merely starts with the word is no heading.
 _APPENDIX = re.compile(r"(?:PHỤ LỤC|Phụ lục)(?:\s+(?:số\s+)?([IVXLC]+|\d{1,3})\b)?\s*[:.\-–]?\s*")
 _ROMAN = re.compile(r"([IVXLC]+)[.\-](?=\s|$|\*)")
@@ -37,8 +40,8 @@ _TERMINAL = tuple('.;!?…”"')
 class Marker:
     """What a line opens: its numbering scheme, the token as written and its place in the sequence."""
 
-    scheme: str  # "roman", "arabic", "letter", "numparen", "paren", "part", "appendix", "star", or a
-    # bullet "-", "+", "•", "*"
+    scheme: str  # "roman", "arabic", "letter", "numparen", "paren", "part", "appendix", "star", "table",
+    # "row" (a table's title and row lines), or a bullet "-", "+", "•", "*"
     token: str  # "II", "2.1", "a", "1)", "(1)", "Phần I", "Phụ lục II", "-", "+", "*"
     value: tuple[int, ...]  # (2, 1) for "2.1", (3,) for "c" or "III"; () for bullets and "\*" headings
     body: int  # where the heading text starts in the line
@@ -63,6 +66,8 @@ def classify(line: str) -> Marker | None:
 
     if marker := appendix(line):
         return marker
+    if pre == 0 and (m := _TABLE.match(line) or _ROW.match(line)):
+        return Marker("table" if m.re is _TABLE else "row", m.group(1), (int(m.group(1)),), at(m))
     if m := _PART.match(rest):
         return Marker("part", f"Phần {m.group(1)}", (_number(m.group(1)),), at(m))
     if (m := _ROMAN.match(rest)) and _VALID_ROMAN.fullmatch(m.group(1)):

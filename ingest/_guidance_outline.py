@@ -44,6 +44,8 @@ _KINDS = {
     "star": "section",
     "letter": "item",
     "paren": "item",
+    "table": "area",  # a .docx/HTML table: its title line, over its rows
+    "row": "table_row",
 }
 
 
@@ -88,6 +90,11 @@ def parse_outline(text: str, doc_id: str) -> ParsedDocument:
     for start, end in _lines(text):
         line = text[start:end]
         marker = mk.classify(line)
+        table = next((i for i, node in enumerate(stack) if node.kind == "area"), None)
+        if table is not None and (marker is None or marker.scheme != "row"):
+            del stack[table:]  # a table ends at the first line that is not one of its rows
+        elif table is None and marker is not None and marker.scheme == "row":
+            marker = None  # "Dòng 3 — …" outside a table is a plain paragraph
         if marker is None:
             _paragraph(stack, line, start, end)
             continue
@@ -112,6 +119,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 def _place(stack: list[Node], marker: mk.Marker) -> int:
     """Index in ``stack`` of the node the new marker goes under."""
+    if marker.scheme == "row":
+        return next(i for i, node in enumerate(stack) if node.kind == "area")
+    if marker.scheme == "table":
+        return _container(stack)
     same = [i for i, node in enumerate(stack) if node.marker and node.marker.scheme == marker.scheme]
     if marker.scheme in mk.BULLETS or marker.scheme == "star":
         if same:
@@ -173,7 +184,7 @@ def _continues_entry(line: str) -> bool:
 
 def _add_inline_items(owner: Node, line: str, start: int, body: int) -> bool:
     """Item nodes under ``owner`` for an inline "(1) … (2) …" list in ``line``; whether there was one."""
-    if owner.marker and owner.marker.scheme == "paren":
+    if owner.marker and owner.marker.scheme in ("paren", "row"):  # a table row stays one atomic clause
         return False
     members = mk.inline_enumeration(line[body:])
     bounds = [body + pos for _, pos in members] + [len(line)]
@@ -228,6 +239,8 @@ def _id_component(child: Node, symbols: Counter[str]) -> str:
         return f"{child.number}{symbols[scheme]}"
     if scheme == "part":
         return "part-" + child.number.split()[-1]
+    if scheme in ("table", "row"):
+        return f"{scheme}-{child.number}"
     if scheme == "appendix":
         return "appendix-" + (child.number.split()[-1] if " " in child.number else "0")
     return child.number
@@ -239,6 +252,8 @@ def _label(parent: Node, child: Node, ordinal: int) -> str:
         return "Phần mở đầu" if child.id == "preamble" else "Phần kết"
     if scheme in ("roman", "arabic"):
         return _section_label(parent, child)
+    if scheme in ("table", "row"):  # "Phụ lục I, bảng 2, dòng 3"
+        return _join(parent.label, f"{'bảng' if scheme == 'table' else 'dòng'} {child.number}")
     if child.kind == "task":
         return f"{parent.label} ({parent.title}), nhiệm vụ {ordinal}"
     if parent.kind == "task" and (name := field_name(child)):

@@ -1,10 +1,19 @@
 """Read one corpus file into text: plain text and Markdown, Word (.docx and legacy .doc), PDF and HTML.
 
 ``load_file`` decodes and extracts, nothing more: NFC and page-artefact clean-up happen in the next
-stage, so offsets into ``LoadedFile.text`` are offsets into what this module produced. Tables from
-.docx and HTML are rendered the way document 002 is laid out, which the structure parser reads as
-table rows: each cell on its own line prefixed by one tab (a cell's further paragraphs on the lines
-after it, without a tab), and an empty line after each row.
+stage, so offsets into ``LoadedFile.text`` are offsets into what this module produced. A table from
+.docx or HTML becomes a title line naming its columns, then one line per row with every cell bound
+to its column, which the structure parser reads as one citable row each::
+
+    Bảng 2: STT | Tên nhiệm vụ | Cơ quan chủ trì | Thời hạn
+    Dòng 1 — STT: 1; Tên nhiệm vụ: Xây dựng Khung kiến trúc số; Cơ quan chủ trì: Bộ KH&CN; Thời hạn: 2026
+
+Tables are numbered through the document. Header rows (those marked as header, else the first row)
+name the columns and are no content row. A cell merged down several rows is repeated in each of
+them; a cell merged across columns is given once, named by all its columns ("STT / Nhiệm vụ: Tổng
+cộng"); a row that is one cell across the whole table (a group heading) has no column name; empty
+rows are dropped. A table of one column, or of at most two rows and two columns (the letterhead and
+signature blocks of Vietnamese documents), is layout, not data: its cells become plain paragraphs.
 
 PDF pages without a text layer (scans) are recognised with Tesseract's Vietnamese model, and each
 such page is recorded in ``LoadedFile.ocr_pages`` with its confidence so answers quoting it can say
@@ -30,13 +39,16 @@ import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from itertools import count
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
 import docx
-from docx.table import Table, _Row
+from docx.oxml.ns import qn
+from docx.table import Table
+from docx.table import _Row as DocxRow
 from docx.text.paragraph import Paragraph
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
@@ -216,15 +228,50 @@ def _conversion_notes(encoding: str) -> tuple[str, ...]:
 # --- tables (docx and HTML) ---------------------------------------------------------------------
 
 
-def _table_row_lines(cells: Iterable[list[str]]) -> list[str]:
-    """One row in 002's layout: "\\t" + first paragraph per cell, further paragraphs bare, then ""."""
-    lines = []
-    for paragraphs in cells:
-        first, *rest = paragraphs or [""]
-        lines.append("\t" + first)
-        lines.extend(rest)
-    lines.append("")
+class _Cell(NamedTuple):
+    paragraphs: list[str]
+    span: int  # grid columns it covers
+
+
+class _Row(NamedTuple):
+    cells: list[_Cell]  # left to right, covering the table's grid
+    header: bool  # marked as a header row (docx "repeat as header row", HTML <th>/<thead>)
+
+
+def _table_lines(rows: list[_Row], numbers: Iterator[int]) -> list[str]:
+    """A table as a title line and one "Dòng m — Cột: giá trị; …" line per content row (see module doc);
+    ``numbers`` counts the document's data tables."""
+    width = max(sum(cell.span for cell in row.cells) for row in rows)
+    if width == 1 or len(rows) < 2 or (width <= 2 and len(rows) <= 2):
+        return [p for row in rows for cell in row.cells for p in cell.paragraphs]
+    headers = next((i for i, row in enumerate(rows) if not row.header), len(rows)) or 1
+    names = [_column_name(rows[:headers], column) or f"Cột {column + 1}" for column in range(width)]
+    lines = [f"Bảng {next(numbers)}: {' | '.join(names)}"]
+    for row in rows[headers:]:
+        parts, column = [], 0
+        for cell in row.cells:
+            if value := " ".join(cell.paragraphs):
+                name = " / ".join(dict.fromkeys(names[column : column + cell.span]))  # a merged cell: its columns
+                parts.append(value if cell.span == width else f"{name}: {value}")
+            column += cell.span
+        if parts:
+            lines.append(f"Dòng {len(lines)} — {'; '.join(parts)}")
     return lines
+
+
+def _column_name(header_rows: list[_Row], column: int) -> str:
+    """The header text over a grid column: a cell spanning it names it, names of stacked header rows join."""
+    names: list[str] = []
+    for row in header_rows:
+        start = 0
+        for cell in row.cells:
+            if start <= column < start + cell.span:
+                name = " ".join(cell.paragraphs)
+                if name and name not in names:
+                    names.append(name)
+                break
+            start += cell.span
+    return " - ".join(names)
 
 
 # --- docx ---------------------------------------------------------------------------------------
@@ -235,7 +282,7 @@ def _extract_docx(data: bytes, path: Path) -> _Extracted:
         return _extract_doc(data, path)
     try:
         document = docx.Document(io.BytesIO(data))
-        lines = list(_docx_lines(document.iter_inner_content()))
+        lines = list(_docx_lines(document.iter_inner_content(), count(1)))
     except Exception as exc:  # python-docx, zipfile and lxml raise many types on a damaged package
         raise LoadError(
             f"{path.name}: không phải tệp Word .docx hợp lệ (tệp hỏng, hoặc là tệp .doc cũ đổi đuôi). "
@@ -244,32 +291,44 @@ def _extract_docx(data: bytes, path: Path) -> _Extracted:
     return _Extracted("\n".join(lines) + "\n", None, ())
 
 
-def _docx_lines(blocks: Iterable[Paragraph | Table]) -> Iterator[str]:
+def _docx_lines(blocks: Iterable[Paragraph | Table], tables: Iterator[int]) -> Iterator[str]:
     for block in blocks:
         if isinstance(block, Paragraph):
             yield from _paragraph_lines(block)
-        else:
-            for row in block.rows:
-                yield from _table_row_lines(_docx_row_cells(row))
+        elif block.rows:
+            rows = [_docx_row(row) for row in block.rows]
+            if any(row.cells for row in rows):
+                yield from _table_lines(rows, tables)
 
 
-def _docx_row_cells(row: _Row) -> list[list[str]]:
-    """The lines of each grid column of a row.
-
-    A cell spanning columns gives its text once, then empty cells, so rows keep the table's width
-    without repeating text; a vertically merged cell repeats in every row it covers, so each row
-    stays complete (its lead agency, its deadline) on its own.
-    """
-    cells: list[list[str]] = [[] for _ in range(row.grid_cols_before)]
+def _docx_row(row: DocxRow) -> _Row:
+    """A row's cells over the grid; a vertically merged cell repeats in every row it covers, so each
+    row stays complete (its lead agency, its deadline) on its own."""
+    cells = [_Cell([], 1) for _ in range(row.grid_cols_before)]
     grid = row.cells  # one entry per grid column: a spanning cell appears grid_span times
     column = 0
     while column < len(grid):
         cell = grid[column]
-        cells.append(list(_docx_lines(cell.iter_inner_content())))
-        cells.extend([] for _ in range(cell.grid_span - 1))
+        cells.append(_Cell(_docx_cell_paragraphs(cell.iter_inner_content()), cell.grid_span))
         column += cell.grid_span
-    cells.extend([] for _ in range(row.grid_cols_after))
-    return cells
+    cells.extend(_Cell([], 1) for _ in range(row.grid_cols_after))
+    header = row._tr.trPr is not None and any(  # <w:tblHeader/>: "repeat as header row at the top of each page"
+        flag.get(qn("w:val"), "true") not in ("0", "false") for flag in row._tr.trPr.findall(qn("w:tblHeader"))
+    )
+    return _Row(cells, header)
+
+
+def _docx_cell_paragraphs(blocks: Iterable[Paragraph | Table]) -> list[str]:
+    """A cell's paragraphs; a table nested in it is flattened into its cells' paragraphs."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            lines.extend(_paragraph_lines(block))
+        else:
+            for row in block.rows:
+                for cell in {cell._tc: cell for cell in row.cells}.values():  # a spanning cell once
+                    lines.extend(_docx_cell_paragraphs(cell.iter_inner_content()))
+    return lines
 
 
 def _paragraph_lines(paragraph: Paragraph) -> list[str]:
@@ -456,13 +515,37 @@ def _decode_html(data: bytes, path: Path) -> _Extracted:
 
 @dataclass
 class _HtmlTable:
-    row: list[list[str]] | None = None
+    rows: list[_Row] = field(default_factory=list)
+    row: list[_Cell] | None = None
+    header: bool = True  # every cell of the open row is a <th>, or the row is in <thead>
     cell: list[str] | None = None
     colspan: int = 1
+    rowspan: int = 1
+    in_head: bool = False
+    carried: dict[int, list] = field(default_factory=dict)  # column -> [rows left, cell] of a rowspan
+
+    def width(self) -> int:
+        return sum(cell.span for cell in self.row or ())
+
+    def carry(self, end_of_row: bool) -> None:
+        """Repeat the cells merged down (rowspan) from rows above that cover the open row's next columns."""
+        while self.carried:
+            column = self.width()
+            if column not in self.carried:
+                if not end_of_row or column > max(self.carried):
+                    return
+                self.row.append(_Cell([], 1))  # a short row: empty up to a column still merged down
+                continue
+            left, cell = self.carried[column]
+            self.row.append(cell)
+            if left == 1:
+                del self.carried[column]
+            else:
+                self.carried[column][0] = left - 1
 
 
 class _HtmlText(HTMLParser):
-    """Visible text of a page, one block per line, tables as in ``_table_row_lines``.
+    """Visible text of a page, one block per line, tables as in ``_table_lines``.
 
     A table nested in a cell is flattened into that cell's paragraphs.
     """
@@ -473,6 +556,7 @@ class _HtmlText(HTMLParser):
         self._inline: list[str] = []
         self._skipping = 0
         self._tables: list[_HtmlTable] = []
+        self._numbers = count(1)
 
     def text(self) -> str:
         return "\n".join(self._lines) + "\n"
@@ -486,13 +570,18 @@ class _HtmlText(HTMLParser):
             self._flush()
         if tag == "table":
             self._tables.append(_HtmlTable())
+        elif tag == "thead" and self._tables:
+            self._tables[-1].in_head = True
+        elif tag in ("tbody", "tfoot") and self._tables:
+            self._tables[-1].in_head = False
         elif tag == "tr" and self._tables:
             self._end_row()
             self._tables[-1].row = []
         elif tag in ("td", "th") and self._tables:
             self._end_cell()
             table = self._tables[-1]
-            table.cell, table.colspan = [], _colspan(attrs)
+            table.cell, table.colspan, table.rowspan = [], _span(attrs, "colspan"), _span(attrs, "rowspan")
+            table.header = table.header and tag == "th"
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIPPED_TAGS:
@@ -504,11 +593,13 @@ class _HtmlText(HTMLParser):
             self._flush()
         if tag in ("td", "th") and self._tables:
             self._end_cell()
+        elif tag == "thead" and self._tables:
+            self._end_row()
+            self._tables[-1].in_head = False
         elif tag == "tr" and self._tables:
             self._end_row()
         elif tag == "table" and self._tables:
-            self._end_row()
-            self._tables.pop()
+            self._end_table()
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:
@@ -518,8 +609,7 @@ class _HtmlText(HTMLParser):
         super().close()
         self._flush()
         while self._tables:
-            self._end_row()
-            self._tables.pop()
+            self._end_table()
 
     def _flush(self) -> None:
         line = " ".join("".join(self._inline).split())
@@ -537,26 +627,36 @@ class _HtmlText(HTMLParser):
             return
         if table.row is None:  # a cell without <tr>
             table.row = []
-        table.row.append(table.cell)
-        table.row.extend([] for _ in range(table.colspan - 1))
+        table.carry(end_of_row=False)
+        column = table.width()
+        cell = _Cell(table.cell, table.colspan)
+        table.row.append(cell)
+        if table.rowspan > 1:
+            table.carried[column] = [table.rowspan - 1, cell]
         table.cell = None
 
     def _end_row(self) -> None:
         self._end_cell()
         table = self._tables[-1]
-        row, table.row = table.row, None
-        if not row:
-            return
-        outer = self._tables[-2] if len(self._tables) > 1 else None
+        if table.row is not None:
+            table.carry(end_of_row=True)
+        row, header, table.row, table.header = table.row, table.header or table.in_head, None, True
+        if row:
+            table.rows.append(_Row(row, header))
+
+    def _end_table(self) -> None:
+        self._end_row()
+        table = self._tables.pop()
+        outer = self._tables[-1] if self._tables else None
         if outer is not None and outer.cell is not None:
-            outer.cell.extend(paragraph for cell in row for paragraph in cell)
-        else:
-            self._lines.extend(_table_row_lines(row))
+            outer.cell.extend(paragraph for row in table.rows for cell in row.cells for paragraph in cell.paragraphs)
+        elif table.rows:
+            self._lines.extend(_table_lines(table.rows, self._numbers))
 
 
-def _colspan(attrs: list[tuple[str, str | None]]) -> int:
-    value = dict(attrs).get("colspan") or "1"
-    return max(1, int(value)) if value.strip().isdigit() else 1
+def _span(attrs: list[tuple[str, str | None]], name: str) -> int:
+    value = dict(attrs).get(name) or "1"
+    return max(1, min(int(value), 1000)) if value.strip().isdigit() else 1
 
 
 _EXTRACTORS = {

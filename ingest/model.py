@@ -96,8 +96,8 @@ CLAUSE_KINDS = (
     "clause",  # khoản
     "point",  # điểm
     "table_header",  # the column-name row of a task table (not chunked: every row names its columns)
-    "area",  # a group heading of a task table (002: "I. Về HOÀN THIỆN THỂ CHẾ")
-    "table_row",  # one row of a task table
+    "area",  # a group heading of a task table (002: "I. Về HOÀN THIỆN THỂ CHẾ"), or a .docx/HTML table over its rows
+    "table_row",  # one row of a task table, or of a .docx/HTML table ("Dòng 3 — Cột: giá trị; …", no TaskRecord)
     "task",  # a 004-style task block
 )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.oxml import OxmlElement
 from pypdf import PdfWriter
 
 from ingest.errors import LoadError
@@ -139,35 +140,62 @@ def _docx_with_table(path: Path) -> Path:
     return path
 
 
-def test_docx_keeps_body_order_and_renders_tables_like_002(tmp_path: Path):
+def test_docx_keeps_body_order_and_binds_table_cells_to_their_columns(tmp_path: Path):
     path = _docx_with_table(tmp_path / "ke-hoach.docx")
     loaded = load_file(path, MAX_BYTES)
     assert loaded.text == (
         "Kế hoạch chuyển đổi số năm 2025\n"
         "I. MỤC TIÊU\n"
         "Đẩy mạnh chuyển đổi số.\n"
-        "\tSTT\n\tTên nhiệm vụ\n\tCơ quan chủ trì\n\n"
-        "\t1\n\tXây dựng CSDL\nKết quả: CSDL dùng chung\n\t\n\n"
-        "\t2\n\tĐào tạo\n\tUBND xã\n\n"
+        "Bảng 1: STT | Tên nhiệm vụ | Cơ quan chủ trì\n"
+        "Dòng 1 — STT: 1; Tên nhiệm vụ: Xây dựng CSDL Kết quả: CSDL dùng chung\n"
+        "Dòng 2 — STT: 2; Tên nhiệm vụ: Đào tạo; Cơ quan chủ trì: UBND xã\n"
         "II. TỔ CHỨC THỰC HIỆN\n"
     )
     assert (loaded.format, loaded.encoding, loaded.notes) == ("docx", None, ())
     assert loaded.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_docx_merged_cells_keep_the_row_width_without_repeating_across(tmp_path: Path):
+def test_docx_merged_cells_are_carried_down_and_given_once_across(tmp_path: Path):
     document = docx.Document()
-    table = document.add_table(rows=3, cols=3)
-    table.cell(0, 0).merge(table.cell(0, 2)).text = "I. VỀ HOÀN THIỆN THỂ CHẾ"
-    table.cell(1, 2).merge(table.cell(2, 2)).text = "Bộ KH&CN"
-    for row, task in ((1, "Nhiệm vụ 1"), (2, "Nhiệm vụ 2")):
-        table.cell(row, 0).text = str(row)
+    table = document.add_table(rows=5, cols=3)
+    for column, name in enumerate(("STT", "Nhiệm vụ", "Cơ quan chủ trì")):
+        table.cell(0, column).text = name
+    table.cell(1, 0).merge(table.cell(1, 2)).text = "I. VỀ HOÀN THIỆN THỂ CHẾ"
+    table.cell(2, 2).merge(table.cell(3, 2)).text = "Bộ KH&CN"
+    for row, task in ((2, "Nhiệm vụ 1"), (3, "Nhiệm vụ 2")):
+        table.cell(row, 0).text = str(row - 1)
         table.cell(row, 1).text = task
+    table.cell(4, 0).merge(table.cell(4, 1)).text = "Tổng cộng"
     document.save(tmp_path / "bang.docx")
     assert load_file(tmp_path / "bang.docx", MAX_BYTES).text == (
-        "\tI. VỀ HOÀN THIỆN THỂ CHẾ\n\t\n\t\n\n"
-        "\t1\n\tNhiệm vụ 1\n\tBộ KH&CN\n\n"
-        "\t2\n\tNhiệm vụ 2\n\tBộ KH&CN\n\n"
+        "Bảng 1: STT | Nhiệm vụ | Cơ quan chủ trì\n"
+        "Dòng 1 — I. VỀ HOÀN THIỆN THỂ CHẾ\n"
+        "Dòng 2 — STT: 1; Nhiệm vụ: Nhiệm vụ 1; Cơ quan chủ trì: Bộ KH&CN\n"
+        "Dòng 3 — STT: 2; Nhiệm vụ: Nhiệm vụ 2; Cơ quan chủ trì: Bộ KH&CN\n"
+        "Dòng 4 — STT / Nhiệm vụ: Tổng cộng\n"
+    )
+
+
+def test_docx_header_rows_name_the_columns_and_layout_tables_stay_paragraphs(tmp_path: Path):
+    document = docx.Document()
+    letterhead = document.add_table(rows=2, cols=2)
+    for (row, column), text in {(0, 0): "ỦY BAN NHÂN DÂN XÃ AN BÌNH", (0, 1): "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                (1, 0): "Số: 12/KH-UBND", (1, 1): "An Bình, ngày 05 tháng 3 năm 2025"}.items():
+        letterhead.cell(row, column).text = text
+    table = document.add_table(rows=4, cols=3)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "Chỉ tiêu"
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "Kết quả"
+    table.cell(1, 1).text, table.cell(1, 2).text = "Năm 2025", "Năm 2026"
+    for row in table.rows[:2]:  # Word's "Repeat as header row at the top of each page"
+        row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    table.cell(2, 0).text, table.cell(2, 1).text, table.cell(2, 2).text = "Dịch vụ công trực tuyến", "80%", "100%"
+    document.save(tmp_path / "chi-tieu.docx")
+    assert load_file(tmp_path / "chi-tieu.docx", MAX_BYTES).text == (
+        "ỦY BAN NHÂN DÂN XÃ AN BÌNH\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Số: 12/KH-UBND\nAn Bình, ngày 05 tháng 3 năm 2025\n"
+        "Bảng 1: Chỉ tiêu | Kết quả - Năm 2025 | Kết quả - Năm 2026\n"
+        "Dòng 1 — Chỉ tiêu: Dịch vụ công trực tuyến; Kết quả - Năm 2025: 80%; Kết quả - Năm 2026: 100%\n"
     )
 
 
@@ -183,6 +211,8 @@ năm 2025.</p>
 <table>
 <tr><th>STT</th><th>Nhiệm vụ</th><th>Thời hạn</th></tr>
 <tr><td>1</td><td><p>Xây dựng CSDL</p><p>Kết quả: CSDL</p></td><td></td></tr>
+<tr><td>2</td><td rowspan="2">Đào tạo</td><td>2025</td></tr>
+<tr><td>3</td><td>2026</td></tr>
 <tr><td colspan="2">Tổng cộng</td><td>2025</td></tr>
 </table>
 <div>Nơi nhận:<br>- Như trên;</div>
@@ -191,9 +221,11 @@ năm 2025.</p>
 HTML_TEXT = (
     "Kế hoạch chuyển đổi số\n"
     "Mục tiêu chung: đột phá năm 2025.\n"
-    "\tSTT\n\tNhiệm vụ\n\tThời hạn\n\n"
-    "\t1\n\tXây dựng CSDL\nKết quả: CSDL\n\t\n\n"
-    "\tTổng cộng\n\t\n\t2025\n\n"
+    "Bảng 1: STT | Nhiệm vụ | Thời hạn\n"
+    "Dòng 1 — STT: 1; Nhiệm vụ: Xây dựng CSDL Kết quả: CSDL\n"
+    "Dòng 2 — STT: 2; Nhiệm vụ: Đào tạo; Thời hạn: 2025\n"
+    "Dòng 3 — STT: 3; Nhiệm vụ: Đào tạo; Thời hạn: 2026\n"
+    "Dòng 4 — STT / Nhiệm vụ: Tổng cộng; Thời hạn: 2025\n"
     "Nơi nhận:\n- Như trên;\n"
 )
 
