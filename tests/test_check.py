@@ -110,10 +110,14 @@ def test_level_and_period_must_be_given_when_the_title_says_neither(kb, tmp_path
 def test_cli_check_prints_the_report_and_its_json(kb, cli_settings, incomplete):
     runner = CliRunner()
     text = runner.invoke(main, ["check", str(incomplete)], obj=cli_settings)
-    assert text.exit_code == 0, text.output
+    assert text.exit_code == 1, text.output  # problems found: scripts see a failure
     assert "Thiếu mục bắt buộc (4):" in text.stdout
     assert "Căn cứ pháp lý có số hiệu hoặc ngày không khớp kho tài liệu (2):" in text.stdout
+    conclusion = text.stdout.rstrip("\n").split("\n")[-1]
+    assert conclusion.startswith("Kết luận: ") and "(thiếu mục bắt buộc: 4;" in conclusion
+    assert conclusion.endswith("căn cứ pháp lý có số hiệu hoặc ngày không khớp kho tài liệu: 2).")
     as_json = runner.invoke(main, ["check", str(incomplete), "--json", "--level", "xa", "--period", "2025"],
                             obj=cli_settings)
-    assert as_json.exit_code == 0, as_json.output
+    assert as_json.exit_code == 1, as_json.output
     assert json.loads(as_json.stdout) == json.loads(to_json(check_draft(kb, incomplete, "xa", "2025")))
+    assert as_json.stderr.rstrip("\n").split("\n")[-1] == conclusion

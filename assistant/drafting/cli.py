@@ -96,12 +96,15 @@ def tasks(settings: Settings, area: str | None, level: str, period: str, agency:
 @click.pass_obj
 def check(settings: Settings, draft_file: Path, level: str | None, period: str | None, as_json: bool) -> None:
     """Kiểm tra bản kế hoạch (.docx, .md, .txt): mục còn thiếu, nhiệm vụ cấp trên chưa có, thời hạn vượt
-    kế hoạch cấp trên, căn cứ pháp lý sai số hiệu hoặc ngày."""
+    kế hoạch cấp trên, căn cứ pháp lý sai số hiệu hoặc ngày. Dòng cuối là kết luận; mã thoát 1 khi có vấn đề."""
     from assistant.drafting.check import check_draft
 
     report = _run(settings, lambda kb: check_draft(kb, draft_file, level, period,
                                                    int(settings.max_file_mb * 1024 * 1024)), progress=not as_json)
     click.echo(to_json(report) if as_json else _report_text(report))
+    click.echo(_conclusion(report), err=as_json)  # with --json on stderr, so that stdout stays JSON
+    if report.findings:
+        raise SystemExit(1)  # usable in scripts: `cds check ke-hoach.docx || …`
 
 
 def _run(settings: Settings, work, progress: bool = True):
@@ -155,6 +158,15 @@ def _emit(doc: SectionDraft | TaskTable, fmt: str, out: Path | None, stem: str) 
 def _rows(doc: SectionDraft | TaskTable) -> list:
     table = doc if isinstance(doc, TaskTable) else doc.table
     return table.rows if table is not None else []
+
+
+def _conclusion(report: CheckReport) -> str:
+    """One line: how many problems of each kind the check found."""
+    if not report.findings:
+        return "Kết luận: đạt, không phát hiện vấn đề nào."
+    counts = [f"{title[0].lower()}{title[1:]}: {n}" for kind, title in FINDING_TITLES.items()
+              if (n := sum(f.kind == kind for f in report.findings))]
+    return f"Kết luận: {len(report.findings)} vấn đề cần sửa ({'; '.join(counts)})."
 
 
 def _report_text(report: CheckReport) -> str:
