@@ -2,8 +2,9 @@
 
 A document is cut along its clause tree into units with exact offsets into its normalised text:
 the heading line of a clause that has children, then the sentences of each clause's own text
-(what is left once its children are cut out), and every table row or task block whole (its
-fields are rendered from the TaskRecord). Units tile the text in source order, so a run of
+(what is left once its children are cut out), and every task-table row or task block whole (its
+fields are rendered from the TaskRecord; a .docx/HTML table row has none, as its line names its
+columns itself, and is cut like any text). Units tile the text in source order, so a run of
 consecutive units is itself a verbatim span of the document.
 """
 
@@ -99,7 +100,7 @@ def document_units(doc: StoredDocument) -> DocUnits:
     pieces: list[tuple[int, int, str, str]] = []  # start, end, kind, clause id
 
     def visit(clause: Clause) -> None:
-        if clause.kind in _TASK_KINDS:
+        if clause.kind in _TASK_KINDS and clause.id in tasks:
             pieces.append((clause.start, clause.end, "task", clause.id))
             return
         kids = children.get(clause.id, [])

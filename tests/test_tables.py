@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 
+from assistant.core import Assistant
 from assistant.retrieve import Retriever
 from ingest.chunk import chunk_document
 from ingest.load import load_file
@@ -137,12 +138,17 @@ def test_the_row_is_retrieved_and_cited_through_the_real_index(plan, tmp_path: P
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / path.name).write_bytes(path.read_bytes())
-    index = CorpusIndex.open(make_settings(tmp_path / "data", embed_cache, corpus_dir=corpus))
+    settings = make_settings(tmp_path / "data", embed_cache, corpus_dir=corpus)
+    index = CorpusIndex.open(settings)
+    question = "Cơ quan nào chủ trì xây dựng Nghị định hướng dẫn chi tiết Luật Chuyển đổi số?"
     try:
         index.refresh(progress=False)
-        top = Retriever(index).search("Cơ quan nào chủ trì xây dựng Nghị định hướng dẫn chi tiết Luật Chuyển đổi số?",
-                                      k=3).passages[0]
+        top = Retriever(index).search(question, k=3).passages[0]
+        answer = Assistant(settings, index).ask(question)
     finally:
         index.close()
     assert (top.kind, top.clause_label) == ("table_row", "Mục II, bảng 1, dòng 5")
     assert "Cơ quan chủ trì: Bộ KH&CN" in top.text
+    assert answer.answerable  # a row without a TaskRecord is quoted as text, cited by its row
+    assert answer.citations[0].clause == "Mục II, bảng 1, dòng 5"
+    assert "Xây dựng Nghị định hướng dẫn chi tiết Luật Chuyển đổi số; Cơ quan chủ trì: Bộ KH&CN" in answer.citations[0].quote
