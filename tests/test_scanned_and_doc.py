@@ -3,7 +3,8 @@
 The scan is a real page of Luật Giao dịch điện tử 2023 (the corpus copy) drawn as an image with the
 DejaVu Sans font matplotlib ships, saved as an image-only PDF; the .doc (tests/data) is Điều 1-3 of Luật
 An ninh mạng 2018 saved by LibreOffice as Word 97-2003. Both go through the real loader, normaliser,
-structure parser, chunker and node builder; no program is faked.
+structure parser, chunker and node builder (the slow test through the real index and answer); no
+program is faked.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 
+from assistant.core import Assistant
 from ingest.chunk import chunk_document
 from ingest.corpus import DocMeta
 from ingest.docstore import DocStore, StoredDocument
@@ -27,8 +29,10 @@ from ingest.errors import LoadError
 from ingest.load import load_file
 from ingest.nodes import chunks_to_nodes
 from ingest.normalise import normalise
+from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT
 from ingest.structure import parse_structure
+from tests.conftest import make_settings
 from tests.test_load import _minimal_pdf
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -140,6 +144,26 @@ def test_only_the_pages_without_a_text_layer_are_recognised(scan: Path):
                          source_text=loaded.text, format="pdf", node_ids=(), ocr_pages=loaded.ocr_pages)
     assert doc.ocr_confidence(0, len("Trang co lop chu")) is None
     assert doc.ocr_confidence(norm.text.index(PROBE), norm.text.index(PROBE) + len(PROBE)) == page.confidence
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_a_question_on_the_scanned_page_is_answered_with_its_clause_cited(tmp_path: Path, embed_cache: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "luat-gddt-ban-quet.pdf").write_bytes(_scanned_law_page())
+    settings = make_settings(tmp_path / "data", embed_cache, corpus_dir=corpus)
+    index = CorpusIndex.open(settings)
+    try:
+        report = index.refresh(progress=False)
+        answer = Assistant(settings, index).ask("Luật này có quy định nội dung, hình thức của giao dịch không?")
+    finally:
+        index.close()
+    assert report.errors == []
+    assert [file for file, note in report.notes if note.startswith("đã nhận dạng ký tự (OCR)")] == ["luat-gddt-ban-quet.pdf"]
+    assert answer.answerable
+    assert answer.citations[0].clause == "khoản 2 Điều 1"
+    assert answer.citations[0].quote == "2. Luật này không quy định về nội dung, điều kiện, hình thức của giao dịch."
 
 
 def _path_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *keep: str) -> None:
