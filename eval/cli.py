@@ -6,6 +6,7 @@ Registered lazily in ``assistant.cli`` (``"eval": "eval.cli:eval_group"``), so `
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ import click
 from eval.dataset import describe_problems, validate
 from eval.documents import CorpusTexts
 from eval.errors import DatasetError
+from eval.extra_docs import corpus_with_documents
 from eval.report import write_report
 from eval.report_md import label, target_label
 from eval.runner import run_benchmark
@@ -30,9 +32,13 @@ from ingest.settings import Settings
               help="Số đoạn lấy về mỗi câu hỏi, cũng là ngưỡng của Recall/MRR/nDCG.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Thư mục ghi báo cáo (mặc định eval/reports/<tên tệp câu hỏi>/).")
+@click.option("--add-docs", "add_docs", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Thư mục tài liệu bổ sung (kèm manifest.json nếu có): đánh giá trên bản sao tạm của kho tài liệu "
+                   "cộng các tài liệu này, trong thư mục dữ liệu tạm; kho và chỉ mục thật không bị sửa.")
 @click.option("-q", "--quiet", is_flag=True, help="Không hiện thanh tiến trình.")
 @click.pass_context
-def eval_group(ctx: click.Context, dataset: Path | None, systems: str, k: int, out: Path | None, quiet: bool) -> None:
+def eval_group(ctx: click.Context, dataset: Path | None, systems: str, k: int, out: Path | None,
+               add_docs: Path | None, quiet: bool) -> None:
     """Đánh giá hỏi đáp trên một bộ câu hỏi: chạy pipeline của dự án và các hệ thống cơ sở, ghi
     report.json, report.md và biểu đồ PNG."""
     if ctx.invoked_subcommand is not None:
@@ -49,7 +55,8 @@ def eval_group(ctx: click.Context, dataset: Path | None, systems: str, k: int, o
         raise click.UsageError(f"--k phải từ 1 đến {settings.max_k} (CDS_MAX_K), nhận được {k}.")
     out = out or Path("eval") / "reports" / dataset.stem
     try:
-        result = run_benchmark(settings, dataset, names, k=k, progress=not quiet)
+        with corpus_with_documents(settings, add_docs) if add_docs else nullcontext(settings) as run_settings:
+            result = run_benchmark(run_settings, dataset, names, k=k, progress=not quiet)
     except (DatasetError, IngestError) as exc:
         raise click.ClickException(str(exc)) from exc
     report, paths = write_report(result, out)
@@ -59,11 +66,15 @@ def eval_group(ctx: click.Context, dataset: Path | None, systems: str, k: int, o
 
 @eval_group.command("validate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--add-docs", "add_docs", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Thư mục tài liệu bổ sung (kèm manifest.json nếu có): kiểm tra trên bản sao tạm của kho tài liệu "
+                   "cộng các tài liệu này; kho thật không bị sửa.")
 @click.pass_obj
-def validate_command(settings: Settings, file: Path) -> None:
+def validate_command(settings: Settings, file: Path, add_docs: Path | None) -> None:
     """Kiểm tra định dạng tệp câu hỏi FILE và rằng mọi trích dẫn bằng chứng có nguyên văn trong kho tài liệu."""
     try:
-        items, problems = validate(file, CorpusTexts.load(settings))
+        with corpus_with_documents(settings, add_docs) if add_docs else nullcontext(settings) as run_settings:
+            items, problems = validate(file, CorpusTexts.load(run_settings))
     except (DatasetError, IngestError) as exc:
         raise click.ClickException(str(exc)) from exc
     if problems:
