@@ -163,7 +163,7 @@ def _decode(data: str, offsets: bytes) -> StoredDocument:
     )
     return StoredDocument(
         meta=DocMeta(**d["meta"]),
-        norm=Normalised(d["text"], tuple(array("q", offsets))),
+        norm=Normalised(d["text"], array("q", offsets)),
         parsed=ParsedDocument(clauses, tasks),
         source_text=d["source_text"],
         format=d["format"],

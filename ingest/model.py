@@ -20,7 +20,7 @@ class Normalised:
     """
 
     text: str
-    to_source: tuple[int, ...]
+    to_source: Sequence[int]  # an int64 array: one entry a character, so it stays small for large files
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised ``[start, end)`` span to the loaded text."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -54,7 +55,7 @@ class _Line:
     """One cleaned source line: its characters and, per character, where it starts in the source."""
 
     text: str
-    starts: list[int]
+    starts: array  # of int64
     end: int  # source offset just after the last kept character
     cell: bool  # a table cell: rendered with a leading tab
     blank_before: bool = False
@@ -105,10 +106,10 @@ def normalise(raw: str) -> Normalised:
     """
     lines = _clean_lines(raw)
     if not lines:
-        return Normalised(text="", to_source=(len(raw),))
+        return Normalised(text="", to_source=array("q", [len(raw)]))
     layout = _Layout.of(lines)
     out = [lines[0].text]
-    src = list(lines[0].starts)
+    src = array("q", lines[0].starts)  # 8 bytes a character: a list of ints costs ~36
     paragraph = _Paragraph(lines[0].text)
     for prev, line in pairwise(lines):
         if _continues(prev, line, paragraph, layout):
@@ -194,7 +195,7 @@ def _tidy(chars: list[str], starts: list[int], ends: list[int]) -> _Line | None:
         end = e
     if not text:
         return None
-    return _Line("".join(text), offs, end, cell)
+    return _Line("".join(text), array("q", offs), end, cell)
 
 
 def _continues(prev: _Line, line: _Line, paragraph: _Paragraph, layout: _Layout) -> bool:
