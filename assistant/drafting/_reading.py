@@ -19,6 +19,7 @@ from ingest.structure import parse_structure
 _DEADLINE_LINE = re.compile(r"(?i)thời hạn(?: hoàn thành)?\s*:\s*(?P<value>[^\n;]+)")
 _HEADING = re.compile(r"^\s*(?:#|(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]\s)")
 _MAX_CELL_LINES = 12  # further paragraphs of one table cell (002 has cells of five)
+_ROW_CELL = re.compile(r"(?m)(?:^Dòng \d+ — |; )([^:;]+): ")  # a .docx/HTML table row as loaded: "Cột: giá trị; …"
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ class Draft:
 def read_draft(path: Path, max_bytes: int) -> Draft:
     """Load, normalise and parse a draft (.docx, .md, .txt, …).
 
-    Tables (a .docx table is one tab-prefixed line per cell) are read by the task-table parser one by
-    one; the rest of the text, tables blanked out, by the outline parser, for headings and task blocks.
+    A .docx or HTML table row is one "Dòng n — Cột: giá trị; …" line that the outline parser makes a
+    table_row clause; tab-prefixed tables (002's layout) are read by the task-table parser one by one;
+    the rest of the text, those tables blanked out, by the outline parser, for headings and task blocks.
 
     :raises LoadError: the file cannot be read (the message says why, in Vietnamese).
     """
@@ -79,6 +81,7 @@ def read_draft(path: Path, max_bytes: int) -> Draft:
     rows = [DraftRow(t.task, t.deadline) for t in parsed.tasks
             if t.deadline is not None and clauses[t.clause_id].kind == "task"]
     rows += [row for start, end in blocks for row in _table_rows(text, start, end)]
+    rows += [row for c in parsed.clauses if c.kind == "table_row" and (row := _row_line(text, c.start, c.end))]
     rows += _markdown_tables(text)
     covered = [(r.deadline.start, r.deadline.end) for r in rows]
     loose = tuple(Span(m.group("value").strip(), m.start("value"), m.start("value") + len(m.group("value").strip()))
@@ -116,6 +119,18 @@ def _table_rows(text: str, start: int, end: int) -> list[DraftRow]:
     except ValueError:
         return []  # a table without a task-table header
     return [DraftRow(_shift(t.task, start), _shift(t.deadline, start)) for t in parsed.tasks if t.deadline is not None]
+
+
+def _row_line(text: str, start: int, end: int) -> DraftRow | None:
+    """Task and deadline of a .docx/HTML table row ("Dòng 2 — STT: 1; Nhiệm vụ: …; Thời hạn: …")."""
+    marks = list(_ROW_CELL.finditer(text, start, end))
+    cells: dict[str, Span] = {}
+    for mark, after in zip(marks, [*marks[1:], None]):
+        value_end = after.start() if after else end
+        cells.setdefault(mark.group(1).casefold(), Span(text[mark.end():value_end], mark.end(), value_end))
+    task = next((span for name, span in cells.items() if "nhiệm vụ" in name), None)
+    deadline = next((span for name, span in cells.items() if "thời hạn" in name), None)
+    return DraftRow(task, deadline) if task and deadline else None
 
 
 def _markdown_tables(text: str) -> list[DraftRow]:
