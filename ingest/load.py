@@ -10,8 +10,8 @@ to its column, which the structure parser reads as one citable row each::
 
 Tables are numbered through the document. Header rows (those marked as header, else the first row)
 name the columns and are no content row. A cell merged down several rows is repeated in each of
-them; a cell merged across columns is given once, named by all its columns ("STT / Nhiệm vụ: Tổng
-cộng"); a row that is one cell across the whole table (a group heading) has no column name; empty
+them. A cell merged across two columns is given once, named by both ("STT / Nhiệm vụ: Tổng cộng");
+one merged across three or more, or the whole row (a group heading), is given without a name. Empty
 rows are dropped. A table of one column, or of at most two rows and two columns (the letterhead and
 signature blocks of Vietnamese documents), is layout, not data: its cells become plain paragraphs.
 
@@ -251,8 +251,10 @@ def _table_lines(rows: list[_Row], numbers: Iterator[int]) -> list[str]:
         parts, column = [], 0
         for cell in row.cells:
             if value := " ".join(cell.paragraphs):
-                name = " / ".join(dict.fromkeys(names[column : column + cell.span]))  # a merged cell: its columns
-                parts.append(value if cell.span == width else f"{name}: {value}")
+                if cell.span >= min(3, width):  # a group heading or a total over the row
+                    parts.append(value)
+                else:
+                    parts.append(f"{' / '.join(dict.fromkeys(names[column : column + cell.span]))}: {value}")
             column += cell.span
         if parts:
             lines.append(f"Dòng {len(lines)} — {'; '.join(parts)}")

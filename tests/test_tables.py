@@ -132,6 +132,17 @@ def test_a_question_about_one_row_finds_a_chunk_holding_that_whole_row(plan):
     assert "Mục II, bảng 1" in " › ".join(chunk.breadcrumb)  # the table's title goes with every row
 
 
+def test_a_real_decision_s_task_appendix_reads_row_by_row():
+    """QĐ 982/QĐ-TTg (eval/datasets/newdocs): group rows merged across all but the number column."""
+    path = REPO_ROOT / "eval" / "datasets" / "newdocs" / "qd-982-qd-ttg-2026-doanh-nghiep-cong-nghe-so.docx"
+    lines = load_file(path, MAX_BYTES).text.split("\n")
+    first = lines.index("Bảng 1: TT | Nhiệm vụ, giải pháp | Cơ quan chủ trì | Cơ quan phối hợp | Sản phẩm | "
+                        "Thời gian thực hiện")
+    assert lines[first + 1] == "Dòng 1 — TT: 1.; Rà soát, hoàn thiện thể chế"
+    [green_lane] = [line for line in lines if "Luồng xanh" in line]
+    assert green_lane.startswith("Dòng ") and "; Cơ quan chủ trì: " in green_lane
+
+
 @pytest.mark.slow
 def test_the_row_is_retrieved_and_cited_through_the_real_index(plan, tmp_path: Path, embed_cache: Path):
     path, _, _ = plan
