@@ -229,31 +229,17 @@ def test_an_edited_cell_reaches_the_downloaded_csv(page: Page):
     assert "[Kết quả dự kiến]" in text  # the other rows keep their cells
 
 
-@pytest.fixture
-def corpus_guard(settings: Settings) -> Iterator[tuple[list[str], bytes]]:
-    """The corpus folder's files and manifest before the test; whatever a failing upload left is removed."""
-    manifest = settings.corpus_dir / "manifest.json"
-    files, content = sorted(str(p) for p in settings.corpus_dir.rglob("*")), manifest.read_bytes()
-    yield files, content
-    for path in sorted(settings.corpus_dir.rglob("*"), reverse=True):
-        if str(path) in files:
-            continue
-        if path.is_dir():
-            path.rmdir()
-        else:
-            path.unlink()
-    if manifest.read_bytes() != content:
-        manifest.write_bytes(content)
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_a_corrupt_upload_shows_a_vietnamese_error_and_leaves_the_corpus_unchanged(
-        page: Page, settings: Settings, corpus_index: CorpusIndex, corpus_guard: tuple[list[str], bytes],
-        tmp_path: Path):
+        page: Page, settings: Settings, corpus_index: CorpusIndex, tmp_path: Path):
     corrupt = tmp_path / "ke-hoach-hong.docx"
     corrupt.write_bytes(b"PK\x03\x04 this is not a Word document")
     with pytest.raises(LoadError) as expected:
         load_file(corrupt, max_bytes=int(settings.max_file_mb * 1024 * 1024))
-    files_before, manifest_before = corpus_guard
+    bundled, added = _tree(settings.corpus_dir), _tree(settings.user_corpus_dir)  # uploads go to the latter
     counts_before = (len(corpus_index.docstore.documents()), corpus_index.store.count())
 
     page.get_by_role("tab", name="Tài liệu").click()
@@ -264,8 +250,7 @@ def test_a_corrupt_upload_shows_a_vietnamese_error_and_leaves_the_corpus_unchang
     error = page.locator("#cds-upload-result .cds-error")
     expect(error).to_contain_text("Lỗi:")
     expect(error).to_contain_text(str(expected.value))
-    assert sorted(str(p) for p in settings.corpus_dir.rglob("*")) == files_before
-    assert (settings.corpus_dir / "manifest.json").read_bytes() == manifest_before
+    assert _tree(settings.corpus_dir) == bundled and _tree(settings.user_corpus_dir) == added
     assert (len(corpus_index.docstore.documents()), corpus_index.store.count()) == counts_before
     expect(page.locator("#cds-doc-table").get_by_role("row")).to_have_count(1 + counts_before[0])  # + header
 
