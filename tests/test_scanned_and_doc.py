@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 
 from assistant.core import Assistant
+from assistant.retrieve import Retriever
 from ingest.chunk import chunk_document
 from ingest.corpus import DocMeta
 from ingest.docstore import DocStore, StoredDocument
@@ -164,6 +165,34 @@ def test_a_question_on_the_scanned_page_is_answered_with_its_clause_cited(tmp_pa
     assert answer.answerable
     assert answer.citations[0].clause == "khoản 2 Điều 1"
     assert answer.citations[0].quote == "2. Luật này không quy định về nội dung, điều kiện, hình thức của giao dịch."
+
+
+@needs_ocr
+@needs_antiword
+@pytest.mark.slow
+def test_without_the_tools_both_files_fail_alone_and_the_index_keeps_them(tmp_path: Path, embed_cache: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "luat-gddt-ban-quet.pdf").write_bytes(_scanned_law_page())
+    shutil.copy(DOC, corpus / DOC.name)
+    lines = (REPO_ROOT / "corpus" / "legal" / "luat-67-2006-qh11-cong-nghe-thong-tin.txt").read_text(encoding="utf-8")
+    (corpus / "luat-cntt-trich.txt").write_text(lines[: lines.index("Điều 3.")], encoding="utf-8")
+    settings = make_settings(tmp_path / "data", embed_cache, corpus_dir=corpus)
+    index = CorpusIndex.open(settings)
+    try:
+        assert index.refresh(progress=False).errors == []
+        _path_without(tmp_path, monkeypatch)  # a machine without tesseract, pdftoppm, antiword or catdoc
+        report = index.refresh(progress=False, force=True)
+        passages = Retriever(index).search(PROBE, k=3).passages
+    finally:
+        index.close()
+    errors = dict(report.errors)
+    assert errors.keys() == {"luat-gddt-ban-quet.pdf", DOC.name}
+    assert "apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils" in errors["luat-gddt-ban-quet.pdf"]
+    assert "apt-get install antiword catdoc" in errors[DOC.name]
+    assert report.documents == 3 and report.removed == []  # what was indexed before stays searchable
+    assert any(PROBE in p.text for p in passages)
 
 
 def _path_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *keep: str) -> None:
