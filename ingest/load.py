@@ -17,7 +17,8 @@ signature blocks of Vietnamese documents), is layout, not data: its cells become
 
 PDF pages without a text layer (scans) are recognised with Tesseract's Vietnamese model, and each
 such page is recorded in ``LoadedFile.ocr_pages`` with its confidence so answers quoting it can say
-so. Legacy .doc files are read with antiword, or catdoc where antiword fails. These are Debian
+so. Legacy .doc files are read with antiword (as DocBook XML, so tables keep their cells), or as
+catdoc's plain text where antiword fails. These are Debian
 programs (tesseract-ocr, tesseract-ocr-vie, poppler-utils, antiword, catdoc); when one is missing
 the file fails with a message saying what to install.
 
@@ -44,6 +45,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
+from xml.etree import ElementTree
 
 import docx
 from docx.oxml.ns import qn
@@ -455,10 +457,12 @@ def _percent(confidence: float) -> str:
 # --- legacy Word (.doc) ---------------------------------------------------------------------------
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file container of Word 97-2003
-_DOC_READERS = (  # UTF-8 output, one line per paragraph (no re-wrapping)
-    ("antiword", ["antiword", "-m", "UTF-8.txt", "-w", "0"]),
+_DOC_READERS = (  # antiword as DocBook XML (paragraphs and table cells as such), else catdoc's plain text
+    ("antiword", ["antiword", "-x", "db"]),
     ("catdoc", ["catdoc", "-d", "utf-8", "-w"]),
 )
+_DOCBOOK_TABLES = frozenset({"informaltable", "table"})
+_DOCBOOK_BLOCKS = frozenset({"para", "title", "simpara", "literallayout"})
 
 
 def _extract_doc(data: bytes, path: Path) -> _Extracted:
@@ -473,15 +477,58 @@ def _extract_doc(data: bytes, path: Path) -> _Extracted:
         )
     if data.startswith(_OLE_MAGIC):
         for command in readers:  # antiword knows Word's layout better; catdoc reads some files it rejects
-            with suppress(subprocess.TimeoutExpired):
+            with suppress(subprocess.TimeoutExpired, ElementTree.ParseError):
                 result = subprocess.run([*command, str(path)], capture_output=True, timeout=120, check=False)
-                text = result.stdout.decode("utf-8", errors="replace")
-                if result.returncode == 0 and text.strip():
+                if result.returncode != 0:
+                    continue
+                if command[0] == "antiword":
+                    root = ElementTree.fromstring(result.stdout)
+                    text = "\n".join(_docbook_lines(root, count(1))) + "\n"
+                else:
+                    text = result.stdout.decode("utf-8", errors="replace")
+                if text.strip():
                     return _Extracted(text, None, ())
     raise LoadError(
         f"{path.name}: không đọc được tệp Word .doc (tệp hỏng, có mật khẩu hoặc không phải định dạng Word "
         "97-2003). Hãy mở tệp bằng Word hoặc LibreOffice, lưu lại dưới dạng .docx rồi thử lại."
     )
+
+
+def _docbook_lines(element: ElementTree.Element, tables: Iterator[int]) -> Iterator[str]:
+    """Paragraphs and tables of antiword's DocBook, in order (the bookinfo block is file metadata)."""
+    for child in element:
+        if child.tag in _DOCBOOK_TABLES:
+            rows = _docbook_rows(child)
+            if rows:
+                yield from _table_lines(rows, tables)
+            continue
+        if child.tag in _DOCBOOK_BLOCKS and (text := " ".join("".join(_docbook_inline(child)).split())):
+            yield text
+        if child.tag != "bookinfo":
+            yield from _docbook_lines(child, tables)
+
+
+def _docbook_inline(element: ElementTree.Element) -> Iterator[str]:
+    """The text of a block without the tables and blocks nested in it (they come as their own lines)."""
+    yield element.text or ""
+    for child in element:
+        if child.tag not in _DOCBOOK_TABLES | _DOCBOOK_BLOCKS:
+            yield from _docbook_inline(child)
+        yield child.tail or ""
+
+
+def _docbook_rows(table: ElementTree.Element) -> list[_Row]:
+    """Rows of a table; antiword writes a row merged across the whole table as a one-column group. It
+    leaves the cells merged down from a row above empty, so there is nothing to carry down."""
+    groups = table.findall(".//tgroup")
+    width = max((int(g.get("cols") or 1) for g in groups), default=1)
+    rows = []
+    for group in groups:
+        for row in group.iter("row"):
+            entries = [" ".join("".join(entry.itertext()).split()) for entry in row.iter("entry")]
+            span = width if len(entries) == 1 else 1
+            rows.append(_Row([_Cell([text] if text else [], span) for text in entries], header=False))
+    return rows
 
 
 # --- HTML ---------------------------------------------------------------------------------------

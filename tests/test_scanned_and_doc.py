@@ -1,8 +1,8 @@
 """Scanned PDFs read with Tesseract's Vietnamese model, and legacy Word .doc files read with antiword/catdoc.
 
 The scan is a real page of Luật Giao dịch điện tử 2023 (the corpus copy) drawn as an image with the
-DejaVu Sans font matplotlib ships, saved as an image-only PDF; the .doc (tests/data) is Điều 1-3 of Luật
-An ninh mạng 2018 saved by LibreOffice as Word 97-2003. Both go through the real loader, normaliser,
+DejaVu Sans font matplotlib ships, saved as an image-only PDF; the .doc files (tests/data) are Điều 1-3
+of Luật An ninh mạng 2018 and a plan with two task tables, saved by LibreOffice as Word 97-2003. They go through the real loader, normaliser,
 structure parser, chunker and node builder (the slow test through the real index and answer); no
 program is faked.
 """
@@ -39,6 +39,7 @@ from tests.test_load import _minimal_pdf
 MAX_BYTES = 20 * 1024 * 1024
 LAW_20 = REPO_ROOT / "corpus" / "legal" / "luat-20-2023-qh15-giao-dich-dien-tu.txt"
 DOC = Path(__file__).parent / "data" / "luat-an-ninh-mang-dieu-1-3.doc"
+DOC_TABLES = Path(__file__).parent / "data" / "ke-hoach-cds-bang-nhiem-vu.doc"
 PROBE = "Luật này quy định việc thực hiện giao dịch bằng phương tiện điện tử."  # khoản 1 Điều 1
 DOC_PROBE = "Luật này quy định về hoạt động bảo vệ an ninh quốc gia và bảo đảm trật tự, an toàn xã hội"
 
@@ -228,6 +229,22 @@ def test_a_legacy_doc_is_loaded_and_parsed(reader: str, tmp_path: Path, monkeypa
     parsed = parse_structure(text, "an-ninh-mang")
     assert [c.label for c in parsed.clauses if c.kind == "article"] == ["Điều 1", "Điều 2", "Điều 3"]
     assert "điểm a khoản 5 Điều 2" in [c.label for c in parsed.clauses]
+
+
+@needs_antiword
+def test_a_legacy_doc_s_tables_are_read_row_by_row():
+    """tests/data/ke-hoach-cds-bang-nhiem-vu.doc: test_tables.py's plan (real rows of 002) saved by LibreOffice
+    as Word 97-2003. antiword leaves cells merged down empty, so only .docx carries them down."""
+    text = normalise(load_file(DOC_TABLES, MAX_BYTES).text).text
+    lines = text.split("\n")
+    first = lines.index("Bảng 1: STT | Tên nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời hạn hoàn thành")
+    assert lines[first + 1] == "Dòng 1 — I. VỀ HOÀN THIỆN THỂ CHẾ"
+    assert lines[first + 5] == ("Dòng 5 — STT: 4; Tên nhiệm vụ: Xây dựng Nghị định hướng dẫn chi tiết Luật Chuyển đổi số; "
+                                "Cơ quan chủ trì: Bộ KH&CN; Cơ quan phối hợp: Các bộ, ngành, địa phương; "
+                                "Thời hạn hoàn thành: 2026")
+    row = next(c for c in parse_structure(text, "ke-hoach").clauses if c.label == "Phụ lục I, bảng 2, dòng 3")
+    assert text[row.start : row.end] == ("Dòng 3 — STT: 3; Tên nhiệm vụ: Đảm bảo quy hoạch điện lực cho phát triển các "
+                                         "Trung tâm dữ liệu; Cơ quan chủ trì: Bộ Công thương; Thời hạn hoàn thành: 2026")
 
 
 @needs_antiword
