@@ -18,9 +18,9 @@ signature blocks of Vietnamese documents), is layout, not data: its cells become
 PDF pages without a text layer (scans) are recognised with Tesseract's Vietnamese model, and each
 such page is recorded in ``LoadedFile.ocr_pages`` with its confidence so answers quoting it can say
 so. Legacy .doc files are read with antiword (as DocBook XML, so tables keep their cells), or as
-catdoc's plain text where antiword fails. These are Debian
-programs (tesseract-ocr, tesseract-ocr-vie, poppler-utils, antiword, catdoc); when one is missing
-the file fails with a message saying what to install.
+catdoc's plain text where antiword fails. These are Debian programs (tesseract-ocr, tesseract-ocr-vie,
+poppler-utils, antiword, catdoc); when one is missing the file fails with a message saying what to
+install.
 
 Every failure is a ``LoadError`` whose message, in Vietnamese because officials read it in the UI and
 the CLI, names the file and says what to do.
