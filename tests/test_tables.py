@@ -132,6 +132,17 @@ def test_a_question_about_one_row_finds_a_chunk_holding_that_whole_row(plan):
     assert "Mục II, bảng 1" in " › ".join(chunk.breadcrumb)  # the table's title goes with every row
 
 
+def test_row_lines_outside_a_table_and_a_caption_without_rows_are_plain_text():
+    text = ("I. NHIỆM VỤ\nDòng 3 — đoạn văn mở đầu bằng chữ Dòng.\nBảng 1: Danh mục chỉ tiêu\nKết quả năm 2025.\n"
+            "Bảng 2: STT | Chỉ tiêu\nDòng 1 — STT: 1; Chỉ tiêu: 100% hồ sơ trực tuyến\nII. TỔ CHỨC THỰC HIỆN")
+    clauses = parse_structure(text, "bang").clauses
+    assert [(c.kind, c.label) for c in clauses] == [
+        ("section", "Mục I"), ("area", "Mục I, bảng 1"), ("area", "Mục I, bảng 2"), ("table_row", "Mục I, bảng 2, dòng 1"),
+        ("section", "Mục II")]
+    caption = clauses[1]
+    assert text[caption.start : caption.end] == "Bảng 1: Danh mục chỉ tiêu"  # the next paragraph is Mục I's own
+
+
 def test_a_real_decision_s_task_appendix_reads_row_by_row():
     """QĐ 982/QĐ-TTg (eval/datasets/newdocs): group rows merged across all but the number column."""
     path = REPO_ROOT / "eval" / "datasets" / "newdocs" / "qd-982-qd-ttg-2026-doanh-nghiep-cong-nghe-so.docx"
