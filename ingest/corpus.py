@@ -459,11 +459,12 @@ def _scan(folders: list[tuple[Path, Manifest]]) -> tuple[list[CorpusEntry], list
 
 
 def _ignored(relative: Path) -> bool:
-    """Hidden files and folders, Word lock files ("~$Ke hoach.docx"), READMEs and the manifest."""
+    """Hidden files and folders, Word lock files ("~$Ke hoach.docx"), READMEs, the manifest and the
+    frameworks file (drafting metadata: which guidance applies to which plan, read by assistant.drafting)."""
     return (
         any(part.startswith((".", "~$")) for part in relative.parts)
         or relative.name.upper().startswith("README")
-        or relative.name == MANIFEST_NAME
+        or relative.name in (MANIFEST_NAME, "frameworks.json")
     )
 
 

@@ -18,7 +18,7 @@ from assistant.drafting.knowledge import KnowledgeError
 pytestmark = pytest.mark.slow
 
 KHUNG, CV, XA_GUIDE, KH_2025 = "khung-kh-cds-2026-2030", "cv-3816-btttt-cdsqg", "huong-dan-kh-cds-cap-xa", "du-thao-kh-cds-qg-2025"
-_MARKS = re.compile(r"\[\^\d+\]|\[(?:có|chưa có) trong kho tài liệu: [^\]]*\]")
+_MARKS = re.compile(r"\[\^\d+\]|\[(?:Bộ luật|Luật|Nghị quyết|Nghị định|Quyết định|Chỉ thị|Công văn|Văn bản|Thông tư)\b[^\]]*\]")
 _NUMBER = re.compile(r"^(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)] ")
 CASES = [(s, lv, p) for s in SECTIONS for lv in ("xa", "tinh", "bo") for p in ("2025", "2026-2030")]
 
@@ -50,15 +50,22 @@ def test_every_sentence_of_the_markdown_is_a_source_span_a_framework_heading_or_
         assert (text.startswith("[") and text.endswith("]")) or text in spans, line
 
 
-def test_the_province_2026_2030_bases_are_those_the_framework_names(kb):
+def test_the_province_2026_2030_bases_are_the_legal_documents_the_framework_names(kb):
     draft = draft_section(kb, "can-cu", "tinh", "2026-2030")
     assert draft.items[0].text == "CĂN CỨ LẬP KẾ HOẠCH" and draft.items[0].number == "I"
     bases = [item for item in draft.items if item.kind == "text"]
-    assert len(bases) == 9  # 7 bullets of 000 Mục I and the two paragraphs between them (36/QĐ-TTg, 1132/QĐ-TTg)
+    # the 8 documents of 000 Mục I, each once, and nothing but references ("Chương trình, Kế hoạch … của bộ,
+    # ngành, địa phương" is not a legal document and names only documents already listed)
+    assert [b.bases[0].label for b in bases] == [
+        "Luật Chuyển đổi số", "Nghị quyết 57-NQ/TW", "Nghị quyết 71/NQ-CP", "Nghị quyết 214/NQ-CP", "Quyết định 36/QĐ-TTg",
+        "Quyết định 1132/QĐ-TTg", "Quyết định 2629/QĐ-TTg", "Quyết định (số hiệu để trống trong nguồn)"]
     assert all(item.sources[0].doc_id == KHUNG and item.sources[0].clause.startswith("Mục I") for item in bases)
-    marks = {m.label: m.in_corpus for item in bases for m in item.bases}
-    assert marks["Nghị quyết 57-NQ/TW"] is True and marks["Luật Chuyển đổi số"] is False
-    assert marks["Quyết định 36/QĐ-TTg"] is False
+    marks = {m.label: m for item in bases for m in item.bases}
+    nq57 = marks["Nghị quyết 57-NQ/TW"]
+    assert (nq57.in_corpus, nq57.date, nq57.issuer, nq57.status) == (True, "2024-12-22", "Bộ Chính trị", "đang có hiệu lực")
+    assert marks["Luật Chuyển đổi số"].status == "chưa có trong kho tài liệu"
+    # the framework of the period names it, so it stays, flagged: its strategy runs "đến năm 2025"
+    assert (marks["Quyết định 1132/QĐ-TTg"].until, marks["Quyết định 1132/QĐ-TTg"].expired) == (2025, True)
 
 
 def test_the_2025_bases_join_the_2024_framework_and_the_2025_letter_without_repeating_one(kb):
@@ -67,6 +74,29 @@ def test_the_2025_bases_join_the_2024_framework_and_the_2025_letter_without_repe
     assert sum("749/QĐ-TTg" in t for t in texts) == 1  # named by both 003 Mục 3.2 and 001
     assert any(t.startswith("Văn bản số 6074/BTTTT-CĐSQG") for t in texts)
     assert {c.doc_id for c in draft.citations} >= {XA_GUIDE, CV}
+    assert all(len(item.bases) == 1 for item in draft.items if item.kind == "text")  # legal documents only
+
+
+def test_a_commune_2026_2030_plan_leaves_out_the_programme_to_2025(kb):
+    draft = draft_section(kb, "can-cu", "xa", "2026-2030")
+    texts = [item.text for item in draft.items if item.kind == "text"]
+    assert not any("749/QĐ-TTg" in t for t in texts)
+    assert any("Quyết định 749/QĐ-TTg (đến năm 2025)" in item.text for item in draft.items if item.kind == "note")
+    assert any("749/QĐ-TTg" in t for t in
+               (item.text for item in draft_section(kb, "can-cu", "xa", "2025").items if item.kind == "text"))
+
+
+@pytest.mark.parametrize("period", ["2025", "2026-2030"])
+@pytest.mark.parametrize("section", list(SECTIONS))
+def test_commune_sections_draw_on_the_commune_guide_and_label_what_it_points_to(kb, section, period):
+    draft = draft_section(kb, section, "xa", period)
+    labelled = False
+    for item in draft.items:
+        if item.kind == "note" and item.sources:
+            labelled = True  # a labelled part: material of the level above the commune guide points to
+        if item.kind in ("heading", "guidance", "text") and item.sources[0].doc_id != XA_GUIDE:
+            assert labelled and section == "can-cu", item.text
+    assert not any("Sandbox" in item.text or "IPv6" in item.text for item in draft.items)
 
 
 def test_targets_follow_the_period_and_say_where_the_other_period_stands(kb):

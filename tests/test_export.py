@@ -35,8 +35,15 @@ def test_a_task_table_docx_holds_the_table_in_administrative_layout(table, tmp_p
     [grid] = document.tables
     assert [c.text for c in grid.rows[0].cells] == COLUMNS
     assert grid.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # header repeated on every page
-    groups = len({row.area for row in table.rows})
+    roles = [row.role for row in table.rows]
+    assert roles == sorted(roles, key=lambda r: r != "chủ trì")  # the plan's own tasks, then "Phối hợp thực hiện"
+    groups = len({(row.role, row.area) for row in table.rows}) + len(set(roles))
     assert len(grid.rows) == 1 + groups + len(table.rows)
+    assert [c.text for c in grid.rows[1].cells][0].startswith("A. NHIỆM VỤ CHỦ TRÌ")
+    assert any(r.cells[0].text.startswith("B. PHỐI HỢP THỰC HIỆN") for r in grid.rows)
+    widths = {name: round(cell.width.mm) for name, cell in zip(COLUMNS, grid.rows[5].cells)}
+    assert widths["STT"] == 10 and widths["Nhiệm vụ"] == max(widths.values())  # fitted: STT narrow, Nhiệm vụ wide
+    assert sum(widths.values()) == 252  # the width between the margins of a landscape A4 page
     first = table.rows[0]
     cells = next(r.cells for r in grid.rows if r.cells[0].text == "1")
     assert cells[1].text == first.task
@@ -55,6 +62,11 @@ def test_a_section_docx_numbers_its_sources(kb, tmp_path):
     sources = paragraphs[nguon[-1] + 1 :]
     assert [p.text.split("]")[0] + "]" for p in sources] == [f"[{c.n}]" for c in draft.citations]
     assert sources[1].text.endswith(f"“{draft.citations[1].quote}”")
+    # each note is a bookmark that the superscript markers link to (Word follows them like footnotes)
+    bookmarks = [b.get(qn("w:name")) for p in sources for b in p._p.iter(qn("w:bookmarkStart"))]
+    assert bookmarks == [f"nguon_{c.n}" for c in draft.citations]
+    links = {a.get(qn("w:anchor")) for p in paragraphs for a in p._p.iter(qn("w:hyperlink"))}
+    assert links == set(bookmarks)
 
 
 def test_csv_has_the_columns_and_one_line_per_row(table):

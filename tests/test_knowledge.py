@@ -79,9 +79,13 @@ def test_collective_names_say_which_plan_levels_they_address():
     [ubnd] = split_agencies("UBND tỉnh, thành phố trực thuộc Trung ương")
     [everyone] = split_agencies("Các bộ, ngành, địa phương")
     [ministries] = split_agencies("Bộ, ngành,")
+    [localities] = split_agencies("Các địa phương.")
+    [communes] = split_agencies("Ủy ban nhân dân cấp xã")
     assert ubnd.levels == {"tỉnh"}
-    assert everyone.levels == {"bộ", "tỉnh", "xã"}
+    assert everyone.levels == {"bộ", "tỉnh"}  # "địa phương" in a national document is a province
     assert ministries.levels == {"bộ"}
+    assert localities.levels == {"tỉnh"}
+    assert communes.levels == {"xã"}
 
 
 @pytest.mark.parametrize("query", ["Bộ KH&CN", "bo khoa hoc va cong nghe", "Bộ TT&TT", "Bộ Thông tin và Truyền thông"])

@@ -4,7 +4,9 @@ and the splitting of "Cơ quan chủ trì / phối hợp" fields into one refere
 A field such as "Bộ Tư pháp, Bô Công an, Bộ KH&CN" or "Ban Tuyên giáo Trung ương; các bộ, ngành, địa
 phương; VTV, VOV, TTXVN." becomes one ``AgencyRef`` per body, each keeping the text as written (a span
 of the document) and the name it has today. Collective names ("Các bộ, ngành, địa phương") are kept
-whole and say which plan levels they address, which is how task rows are chosen for a level.
+whole and say which plan levels they address, which is how task rows are chosen for a level. In
+national documents "địa phương" is a province (the level below the centre); only a name that says
+"cấp xã" addresses communes.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ REGISTRY: tuple[AgencyEntry, ...] = (
     _e("Các bộ, ngành là chủ quản CSDL quốc gia, CSDL chuyên ngành",
        r"(?:cac )?bo, nganh la chu quan csdl quoc gia, csdl chuyen nganh", kind="collective", levels="bộ"),
     _e("Các bộ, ngành, địa phương", r"(?:cac )?bo, nganh,? (?:va )?dia phuong", kind="collective",
-       levels="bộ tỉnh xã"),
+       levels="bộ tỉnh"),
     _e("Các bộ, ngành liên quan", r"(?:cac )?bo, nganh (?:co )?lien quan", kind="collective", levels="bộ"),
     _e("Các bộ, ngành", r"(?:cac )?bo,? nganh", kind="collective", levels="bộ"),
     _e("Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương",
@@ -101,7 +103,7 @@ REGISTRY: tuple[AgencyEntry, ...] = (
        levels="tỉnh"),
     _e("Ủy ban nhân dân cấp tỉnh", r"(?:uy ban nhan dan|ubnd) (?:cap )?tinh", kind="collective", levels="tỉnh"),
     _e("Ủy ban nhân dân cấp xã", r"(?:uy ban nhan dan|ubnd) (?:cap )?xa", kind="collective", levels="xã"),
-    _e("Các địa phương", r"(?:cac )?dia phuong", kind="collective", levels="tỉnh xã"),
+    _e("Các địa phương", r"(?:cac )?dia phuong", kind="collective", levels="tỉnh"),
 )
 
 # A named province or city: "Ủy ban nhân dân thành phố Đà Nẵng", "các địa phương Bắc Ninh, Bình Dương".

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from assistant.drafting._legal_bases import find_references
+from assistant.drafting._legal_bases import Reference, find_references, horizon
 from assistant.drafting._text import sentence_spans
 from assistant.drafting.models import DraftItem, LegalBasisMark
-from assistant.drafting.knowledge import KnowledgeBase
+from assistant.drafting.knowledge import STATUS_VI, KnowledgeBase
 from assistant.schemas import Citation
 from ingest.docstore import StoredDocument
 from ingest.model import Clause
@@ -82,8 +82,9 @@ class Builder:
     >>> b.bullets("khung-kh-cds-2026-2030", "I", kind="text")        # doctest: +SKIP
     """
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, start_year: int | None = None):
         self.kb = kb
+        self.start_year = start_year  # the plan's first year: legal bases whose programme ended before are flagged
         self.items: list[DraftItem] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
         self.citations: list[Citation] = []
@@ -214,17 +215,26 @@ class Builder:
                     yield s, e
 
     def _bases(self, text: str) -> list[LegalBasisMark]:
-        marks = []
-        for ref in find_references(text):
-            base = self.kb.legal_base(ref)
-            if ref.number and not ref.number_known:
-                label = f"{ref.kind} (số hiệu để trống trong nguồn)"
-            else:
-                label = f"{ref.kind} {ref.number}" if ref.number else f"{ref.kind} {ref.name}"
-            marks.append(LegalBasisMark(kind=ref.kind, number=ref.number, date=ref.date,
-                                        in_corpus=bool(base and base.corpus_doc_id),
-                                        corpus_doc_id=base.corpus_doc_id if base else None, label=label))
-        return marks
+        return [self.mark(ref) for ref in find_references(text)]
+
+    def mark(self, ref: Reference) -> LegalBasisMark:
+        """What is known of a referenced legal document: number, date, issuer, status in the corpus, and
+        whether its programme ends before the plan's period."""
+        base = self.kb.legal_base(ref)
+        corpus = self.kb.document(base.corpus_doc_id) if base and base.corpus_doc_id else None
+        if ref.number and not ref.number_known:
+            label = f"{ref.kind} (số hiệu để trống trong nguồn)"
+        else:
+            label = f"{ref.kind} {ref.number}" if ref.number else f"{ref.kind} {ref.name}"
+        until = horizon(ref.title or (base.title if base else None) or "")
+        status = STATUS_VI[corpus.meta.status or "unknown"] if corpus else "chưa có trong kho tài liệu"
+        expired = until is not None and self.start_year is not None and until < self.start_year
+        if expired:
+            status += f"; hết thời kỳ áp dụng (đến năm {until})"
+        return LegalBasisMark(kind=ref.kind, number=ref.number, date=ref.date or (base.date if base else None),
+                              in_corpus=corpus is not None, corpus_doc_id=corpus.meta.id if corpus else None,
+                              label=label, issuer=ref.issuer or (base.issuer if base else None), status=status,
+                              until=until, expired=expired)
 
 
 def _bracketed(text: str) -> str:

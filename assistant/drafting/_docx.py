@@ -1,6 +1,8 @@
 """DOCX export in the layout of Vietnamese administrative documents: A4, Times New Roman 13 (headings
-14 bold), margins top/bottom 20 mm, left 30 mm, right 15 mm; tables with a header row repeated on every
-page and sources in a "Căn cứ/Nguồn" column; sections with [n] markers and a numbered "Nguồn" list."""
+14 bold), margins top/bottom 20 mm, left 30 mm, right 15 mm; tables with column widths fitted to their
+content (STT narrow, Nhiệm vụ wide), a header row repeated on every page, rows grouped by role and area,
+and sources in a "Căn cứ/Nguồn" column; superscript [n] markers linked to a numbered "Nguồn" list of
+notes (document, clause, verbatim quote)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from assistant.drafting.models import DraftItem, SectionDraft, TaskTable
-from assistant.drafting.export import row_cells, title_of
+from assistant.drafting.export import basis_label, grouped, row_cells, title_of
 from assistant.schemas import Citation
 
 FONT = "Times New Roman"
@@ -27,7 +29,7 @@ SOURCES_HEADING = "Nguồn"
 def write_docx(doc: SectionDraft | TaskTable, path: Path) -> None:
     """Write ``doc`` to ``path`` (.docx)."""
     document = docx.Document()
-    _page(document, landscape=isinstance(doc, TaskTable))
+    _page(document, landscape=isinstance(doc, TaskTable) or doc.table is not None)  # wide tables
     _styles(document)
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -79,8 +81,17 @@ def _run(paragraph, text: str, bold: bool = False, italic: bool = False, size: i
 
 
 def _marks(paragraph, sources: list[Citation]) -> None:
-    if sources:
-        _run(paragraph, "".join(f"[{c.n}]" for c in sources), superscript=True)
+    """Superscript "[n]" markers, each a link to its numbered note in the source list."""
+    for c in sources:
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("w:anchor"), _anchor(c.n))
+        run = _run(paragraph, f"[{c.n}]", superscript=True)
+        run._r.addprevious(link)
+        link.append(run._r)
+
+
+def _anchor(n: int) -> str:
+    return f"nguon_{n}"
 
 
 def _item(document: docx.document.Document, item: DraftItem) -> None:
@@ -102,35 +113,51 @@ def _item(document: docx.document.Document, item: DraftItem) -> None:
         _run(paragraph, item.text)
     _marks(paragraph, item.sources)
     for mark in item.bases:
-        status = "có trong kho tài liệu" if mark.in_corpus else "chưa có trong kho tài liệu"
-        _run(paragraph, f" [{status}: {mark.label}]", italic=True)
+        _run(paragraph, f" {basis_label(mark)}", italic=True)
+
+
+# Column widths in millimetres on a landscape A4 page (252 mm between the margins); "Nhiệm vụ" takes the rest.
+_WIDTHS_MM = {"STT": 10, "Kết quả dự kiến": 38, "Cơ quan chủ trì": 36, "Cơ quan phối hợp": 30, "Thời hạn": 20,
+              "Kinh phí, nguồn vốn": 22, "Căn cứ/Nguồn": 40}
+_TEXT_WIDTH_MM = 252
+
+
+def column_widths(columns: list[str]) -> list[int]:
+    """Each column's width in millimetres: fitted to its content, "Nhiệm vụ" the widest."""
+    fixed = sum(_WIDTHS_MM.get(c, 0) for c in columns)
+    return [_WIDTHS_MM.get(c, _TEXT_WIDTH_MM - fixed) for c in columns]
 
 
 def _table(document: docx.document.Document, table: TaskTable) -> None:
     grid = document.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    widths = [Mm(w) for w in column_widths(table.columns)]
+    for column, width in zip(grid.columns, widths):
+        column.width = width
     header = grid.rows[0]
     _repeat_header(header)
     for cell, name in zip(header.cells, table.columns):
         paragraph = cell.paragraphs[0]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _run(paragraph, name, bold=True)
-    area = None
-    for row in table.rows:
-        if row.area != area:
-            area = row.area
-            cells = grid.add_row().cells
-            _run(cells[0].merge(cells[-1]).paragraphs[0], row.area_label, bold=True)
+    for kind, value in grouped(table):
         cells = grid.add_row().cells
-        for i, (cell, text) in enumerate(zip(cells, row_cells(row, table))):
+        if kind != "row":
+            _run(cells[0].merge(cells[-1]).paragraphs[0], value, bold=True, italic=kind == "area")
+            continue
+        for i, (cell, text) in enumerate(zip(cells, row_cells(value, table))):
             paragraph = cell.paragraphs[0]
             for j, line in enumerate(text.split("\n")):
                 if j:
                     paragraph = cell.add_paragraph()
                 _run(paragraph, line, italic=j > 0, highlight=line.startswith("["))
             if i == len(cells) - 1:
-                _marks(paragraph, row.sources)
+                _marks(paragraph, value.sources)
+    for row in grid.rows:  # Word lays a table out by its cells' widths
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
     for note in table.notes:
         paragraph = document.add_paragraph()
         _run(paragraph, note.text, italic=True)
@@ -146,10 +173,18 @@ def _repeat_header(row) -> None:
 
 
 def _sources(document: docx.document.Document, citations: list[Citation]) -> None:
+    """The numbered source notes: "[n] document, clause: “quote”", each bookmarked for its markers."""
     if not citations:
         return
     document.add_heading(level=2).add_run(SOURCES_HEADING)
     for c in citations:
         paragraph = document.add_paragraph()
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), str(c.n))
+        start.set(qn("w:name"), _anchor(c.n))
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), str(c.n))
+        paragraph._p.append(start)
         _run(paragraph, f"[{c.n}] {c.citation}: ", bold=True)
         _run(paragraph, f"“{' '.join(c.quote.split())}”", italic=True)
+        paragraph._p.append(end)

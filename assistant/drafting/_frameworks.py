@@ -1,52 +1,164 @@
-"""Which guidance applies to a plan of a given level and period, by document id and clause id.
+"""Which guidance applies to a plan of a given level and period: corpus metadata, not code.
 
-* 2026-2030, bộ/tỉnh: the 2026-2030 framework (000) and the 2026-2030 task table (002);
-* 2025, bộ/tỉnh: the 2025 guidance letter (001), the 2024 framework it refers to (003 Mục 3.2), the
-  2024-2025 orientation for localities (003 Mục 3.1) and the national 2025 plan (004);
-* xã: the commune-level guide (003 Mục 2), with the upper-level task records of the period.
+``corpus/frameworks.json`` (next to manifest.json) names, for each level and period, the documents
+and clauses every plan section is drafted from, the upper-level task records, the guidance whose
+entries become task rows, the sections a plan must have and the task groups. Next year's guidance is
+a manifest row and a frameworks entry; no code changes.
+
+>>> frameworks = Frameworks.load(Path("corpus"))                                    # doctest: +SKIP
+>>> frameworks.get("tinh", "2026-2030").records                                     # doctest: +SKIP
+['danh-muc-nhiem-vu-2026-2030']
 """
 
 from __future__ import annotations
 
-KHUNG_2026 = "khung-kh-cds-2026-2030"  # 000
-CV_3816 = "cv-3816-btttt-cdsqg"  # 001
-DANH_MUC_2026 = "danh-muc-nhiem-vu-2026-2030"  # 002
-HUONG_DAN_XA = "huong-dan-kh-cds-cap-xa"  # 003
-KH_QG_2025 = "du-thao-kh-cds-qg-2025"  # 004
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Literal
 
-FRAMEWORK_2024 = "3/3.2/part-II"  # 003: "Phần II: Nội dung kế hoạch năm 2024"
-ORIENTATION_2024_2025 = "3/3.1"  # 003: tasks for localities, 2024-2025
-TASKS_XA = "2/2.3"  # 003: "Nhiệm vụ chuyển đổi số cấp xã"
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-
-def framework_name(level: str, period: str) -> str:
-    """The guidance a plan's structure follows, in Vietnamese."""
-    if level == "xa":
-        return "Tài liệu hướng dẫn xây dựng kế hoạch chuyển đổi số cấp xã (Mục 2)"
-    if period == "2026-2030":
-        return "Khung kế hoạch chuyển đổi số cấp bộ, tỉnh giai đoạn 2026-2030"
-    return ("Công văn 3816/BTTTT-CĐSQG (kế hoạch năm 2025) và Khung kế hoạch chuyển đổi số cấp bộ, tỉnh năm 2024 "
-            "(Tài liệu hướng dẫn KH CĐS cấp xã, Mục 3.2)")
+FRAMEWORKS_NAME = "frameworks.json"
+SECTION_KEYS = ("can-cu", "muc-tieu", "nhiem-vu", "kinh-phi", "to-chuc", "danh-muc")
+PeriodText = Annotated[str, Field(pattern=r"^\d{4}(?:-\d{4})?$")]
+Role = Literal["chủ trì", "phối hợp"]
 
 
-def record_docs(period: str) -> tuple[str, ...]:
-    """Documents whose task records are the upper-level tasks of a plan of ``period``."""
-    return (KH_QG_2025,) if period == "2025" else (DANH_MUC_2026,)
+class FrameworkError(ValueError):
+    """frameworks.json is missing or invalid; the message names the file and the field."""
 
 
-def guidance_roots(level: str, period: str) -> tuple[tuple[str, str], ...]:
-    """(doc id, clause id) of the guidance whose entries become task rows at ``level`` for ``period``."""
-    if level == "xa":
-        return ((HUONG_DAN_XA, TASKS_XA), (HUONG_DAN_XA, ORIENTATION_2024_2025)) if period == "2025" \
-            else ((HUONG_DAN_XA, TASKS_XA),)
-    if period == "2026-2030":
-        return ((KHUNG_2026, "III"),)
-    return ((CV_3816, "II"), (HUONG_DAN_XA, ORIENTATION_2024_2025)) if level == "tinh" else ((CV_3816, "II"),)
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def plan_end(period: str) -> tuple[int, int]:
-    """The last month of a plan of ``period``: "2025" -> (2025, 12), "2026-2030" -> (2030, 12)."""
-    return int(period.split("-")[-1]), 12
+class ClauseRef(_Strict):
+    doc: str = Field(min_length=1)
+    clause: str = Field(min_length=1)
+
+
+class Part(ClauseRef):
+    """A clause a section is drafted from: the first part of a section gives its heading (``number``);
+    a part with a ``label`` is material of another document, shown under that label."""
+
+    number: str | None = None
+    label: str | None = None
+
+
+class TaskRoot(ClauseRef):
+    """Guidance whose entries become task rows: the plan's body leads them, or (``phối hợp``) takes part
+    in what ``upstream`` leads."""
+
+    role: Role = "chủ trì"
+    upstream: str | None = None
+
+    @model_validator(mode="after")
+    def _partner_names_its_lead(self) -> TaskRoot:
+        if self.role == "phối hợp" and not self.upstream:
+            raise ValueError("a 'phối hợp' task root needs 'upstream', the body that leads those tasks")
+        return self
+
+
+class Required(ClauseRef):
+    """A section a plan must have: its title, the words a draft's heading starts with, and the clause
+    of the framework that requires it."""
+
+    title: str = Field(min_length=1)
+    heading: str = Field(min_length=1)
+
+
+class Framework(_Strict):
+    levels: list[Literal["xa", "tinh", "bo"]] = Field(min_length=1)
+    period: PeriodText
+    name: str = Field(min_length=1)
+    records: list[str] = []
+    tasks: list[TaskRoot] = []
+    sections: dict[Literal["can-cu", "muc-tieu", "nhiem-vu", "kinh-phi", "to-chuc", "danh-muc"],
+                   Annotated[list[Part], Field(min_length=1)]]
+    required: list[Required] = Field(min_length=1)
+    groups: ClauseRef
+    targets: ClauseRef | None = None
+
+    @model_validator(mode="after")
+    def _every_section(self) -> Framework:
+        missing = [key for key in SECTION_KEYS if key not in self.sections]
+        if missing:
+            raise ValueError(f"sections lacks {', '.join(missing)}")
+        return self
+
+    @property
+    def start_year(self) -> int:
+        return int(self.period.split("-")[0])
+
+    @property
+    def end(self) -> tuple[int, int]:
+        """The last month of the plan: "2025" -> (2025, 12), "2026-2030" -> (2030, 12)."""
+        return int(self.period.split("-")[-1]), 12
+
+    def documents(self) -> set[str]:
+        """Every document id the entry names."""
+        refs = [*self.tasks, *self.required, self.groups, *(p for parts in self.sections.values() for p in parts)]
+        return {r.doc for r in refs} | set(self.records) | ({self.targets.doc} if self.targets else set())
+
+
+class _File(_Strict):
+    comment: str | None = Field(default=None, alias="_comment")
+    frameworks: list[Framework] = Field(min_length=1)
+
+
+class Frameworks:
+    """The frameworks of a corpus, one per (level, period). Build with ``load(corpus_dir)``."""
+
+    def __init__(self, entries: list[Framework], path: Path):
+        self.path = path
+        self._by_key: dict[tuple[str, str], Framework] = {}
+        for entry in entries:
+            for level in entry.levels:
+                if (level, entry.period) in self._by_key:
+                    raise FrameworkError(f"{path}: level {level!r} and period {entry.period!r} appear twice; "
+                                         "keep one entry per level and period.")
+                self._by_key[level, entry.period] = entry
+
+    @classmethod
+    def load(cls, corpus_dir: Path) -> Frameworks:
+        """Read and validate ``corpus_dir/frameworks.json``.
+
+        :raises FrameworkError: the file is missing, is not JSON, or a field is missing or invalid
+            (the message names the file and the field, e.g. ``frameworks[2].sections.can-cu``).
+        """
+        path = corpus_dir / FRAMEWORKS_NAME
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise FrameworkError(f"{path}: file not found. Drafting needs it to know which guidance applies to "
+                                 "which level and period; restore it from the source tree.") from None
+        except json.JSONDecodeError as exc:
+            raise FrameworkError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+        try:
+            parsed = _File.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(f"{_field(e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise FrameworkError(f"{path}: invalid field {problems}.") from None
+        return cls(parsed.frameworks, path)
+
+    def get(self, level: str, period: str) -> Framework:
+        """:raises KeyError: no framework for that level and period."""
+        return self._by_key[level, period]
+
+    def periods(self) -> list[str]:
+        return sorted({period for _, period in self._by_key})
+
+    def levels(self) -> list[str]:
+        return [lv for lv in ("xa", "tinh", "bo") if any(k[0] == lv for k in self._by_key)]
+
+    def other_periods(self, level: str, period: str) -> list[Framework]:
+        """The frameworks of ``level`` for the other periods, in period order."""
+        return [self._by_key[level, p] for p in self.periods() if p != period and (level, p) in self._by_key]
+
+
+def _field(loc: tuple) -> str:
+    return re.sub(r"\.(\d+)", r"[\1]", ".".join(str(part) for part in loc))
 
 
 def local_body(level: str, agency: str | None = None) -> str:

@@ -67,6 +67,17 @@ class Reference:
         return None
 
 
+_HORIZON = re.compile(r"(?:đến\s+năm\s+|giai đoạn \d{4}\s*[-–]\s*|thời kỳ \d{4}\s*[-–]\s*)(\d{4})")
+
+
+def horizon(title: str) -> int | None:
+    """The last year a programme, strategy or plan covers, from its title: "Chương trình Chuyển đổi số
+    quốc gia đến năm 2025, định hướng đến năm 2030" -> 2025 (the orientation beyond it is not the
+    programme); "Quy hoạch … thời kỳ 2021 - 2030" -> 2030; None when the title names no period."""
+    m = _HORIZON.search(title)
+    return int(m.group(1)) if m else None
+
+
 def number_key(number: str) -> str:
     """ "57-NQ/TW", "57/NQ-TW" and "57- NQ/TW" -> "57nqtw"."""
     return re.sub(r"[^0-9a-z&]", "", fold(number))

@@ -69,3 +69,13 @@ def jaccard(a: frozenset, b: frozenset) -> float:
     """|a ∩ b| / |a ∪ b|; 0 when both are empty."""
     union = len(a | b)
     return len(a & b) / union if union else 0.0
+
+
+def main_clause(text: str) -> str:
+    """A task's first clause, its main action: up to the first ";", ":" or sentence end outside brackets."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth <= 0 and (char in ";:" or (char == "." and text[i + 1 : i + 2].isspace())):
+            return text[:i]
+    return text

@@ -10,12 +10,11 @@ import click
 from assistant.drafting._text import fold
 from assistant.drafting.models import LEVELS_VI, SECTIONS, CheckReport, SectionDraft, TaskTable, period_vi
 from assistant.drafting.export import FORMATS, export, to_json
-from assistant.drafting.knowledge import KnowledgeBase, KnowledgeError, resolve_area
+from assistant.drafting.knowledge import KnowledgeBase, KnowledgeError, load_frameworks, resolve_area
 from ingest.errors import IngestError, StoreError
 from ingest.settings import Settings
 
 _LEVELS = {"xa": "xa", "tinh": "tinh", "bo": "bo"}
-_PERIODS = ("2025", "2026-2030")
 FINDING_TITLES = {
     "missing_section": "Thiếu mục bắt buộc",
     "missing_group": "Thiếu nhóm nhiệm vụ",
@@ -42,7 +41,7 @@ def _area(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 
 
 _level_option = click.option("--level", required=True, type=_Folded(list(_LEVELS)), help="Cấp: xa, tinh hoặc bo.")
-_period_option = click.option("--period", required=True, type=click.Choice(_PERIODS), help="Giai đoạn: 2025 hoặc 2026-2030.")
+_period_option = click.option("--period", required=True, help="Giai đoạn có khung kế hoạch, ví dụ: 2025, 2026-2030.")
 _format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
                               help="Định dạng: md (in ra màn hình), json, csv, docx.")
 _out_option = click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
@@ -91,7 +90,7 @@ def tasks(settings: Settings, area: str | None, level: str, period: str, agency:
 @click.command()
 @click.argument("draft_file", metavar="DRAFT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--level", type=_Folded(list(_LEVELS)), help="Cấp (mặc định: đọc từ tiêu đề bản kế hoạch).")
-@click.option("--period", type=click.Choice(_PERIODS), help="Giai đoạn (mặc định: đọc từ tiêu đề).")
+@click.option("--period", help="Giai đoạn, ví dụ 2025, 2026-2030 (mặc định: đọc từ tiêu đề).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @click.pass_obj
 def check(settings: Settings, draft_file: Path, level: str | None, period: str | None, as_json: bool) -> None:
@@ -124,20 +123,21 @@ def _run(settings: Settings, work, progress: bool = True):
         click.echo("Lưu ý: chỉ mục đang được tiến trình khác sử dụng; dùng dữ liệu đã nạp lần gần nhất.", err=True)
         docstore = DocStore(settings.data_dir / "docstore.sqlite")
         try:
-            return _guarded(work, KnowledgeBase(docstore.documents()))
+            return _guarded(work, lambda: KnowledgeBase(docstore.documents(), load_frameworks(settings.corpus_dir)))
         finally:
             docstore.close()
     except IngestError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        return _guarded(work, KnowledgeBase.of(index))
+        return _guarded(work, lambda: KnowledgeBase.of(index))
     finally:
         index.close()
 
 
-def _guarded(work, kb: KnowledgeBase):
+def _guarded(work, knowledge):
+    """``work(knowledge())``, with knowledge and drafting errors shown in one line."""
     try:
-        return work(kb)
+        return work(knowledge())
     except (KnowledgeError, IngestError) as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -11,14 +11,12 @@ proposed text is verbatim from the guidance and cited; what only the drafter kno
 
 from __future__ import annotations
 
-from assistant.drafting import _frameworks as fw
 from assistant.drafting._builder import Builder
-from assistant.drafting._sections import SECTION_BUILDERS
+from assistant.drafting._sections import draft_into
 from assistant.drafting.models import SECTIONS, SectionDraft
 from assistant.drafting.knowledge import KnowledgeBase, KnowledgeError, resolve_area
 
 LEVELS = ("xa", "tinh", "bo")
-PERIODS = ("2025", "2026-2030")
 
 
 def draft_section(kb: KnowledgeBase, section: str, level: str, period: str, area: str | None = None) -> SectionDraft:
@@ -26,19 +24,17 @@ def draft_section(kb: KnowledgeBase, section: str, level: str, period: str, area
 
     :param section: "can-cu", "muc-tieu", "nhiem-vu", "kinh-phi", "to-chuc" or "danh-muc".
     :param level: "xa", "tinh" or "bo".
-    :param period: "2025" or "2026-2030".
+    :param period: a period with a framework in the corpus's frameworks.json ("2025", "2026-2030").
     :param area: for "nhiem-vu" and "danh-muc", restrict to one area (any accepted spelling).
     :raises KnowledgeError: an unknown section, level, period or area, or a corpus without the guidance.
     """
-    if section not in SECTION_BUILDERS:
+    if section not in SECTIONS:
         raise KnowledgeError(f"Phần {section!r} không có. Các phần: {', '.join(SECTIONS)}.")
     if level not in LEVELS:
         raise KnowledgeError(f"Cấp {level!r} không có. Các cấp: {', '.join(LEVELS)}.")
-    if period not in PERIODS:
-        raise KnowledgeError(f"Giai đoạn {period!r} không có. Các giai đoạn: {', '.join(PERIODS)}.")
+    framework = kb.framework(level, period)
     area_key = resolve_area(area) if area else None
-    builder = Builder(kb)
-    table = SECTION_BUILDERS[section](builder, level, period, area_key)
+    builder = Builder(kb, framework.start_year)
+    table = draft_into(builder, framework, section, level, area_key)
     return SectionDraft(section=section, title=SECTIONS[section], level=level, period=period, area=area_key,
-                        framework=fw.framework_name(level, period), items=builder.items, table=table,
-                        citations=builder.citations)
+                        framework=framework.name, items=builder.items, table=table, citations=builder.citations)

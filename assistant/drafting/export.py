@@ -11,7 +11,8 @@ import csv
 import io
 from pathlib import Path
 
-from assistant.drafting.models import LEVELS_VI, CheckReport, DraftItem, SectionDraft, TaskRow, TaskTable, period_vi
+from assistant.drafting.models import (LEVELS_VI, CheckReport, DraftItem, LegalBasisMark, SectionDraft, TaskRow,
+                                      TaskTable, period_vi)
 from assistant.schemas import Citation
 from assistant.drafting.tasks import FUNDING_COLUMN
 
@@ -66,10 +67,19 @@ def _md_item(item: DraftItem) -> list[str]:
         return [f"> *{item.text}* {refs}".rstrip(), ""]
     if item.kind == "note":
         return [f"> {item.text} {refs}".rstrip(), ""]
-    bases = " ".join(f"[{'có trong kho tài liệu' if m.in_corpus else 'chưa có trong kho tài liệu'}: {m.label}]"
-                     for m in item.bases)
+    bases = " ".join(basis_label(m) for m in item.bases)
     body = f"{item.text} {refs} {bases}".rstrip()
     return [f"{indent}- {body}"] if item.bullet else ["", body, ""]
+
+
+def basis_label(mark: LegalBasisMark) -> str:
+    """A legal document's particulars, bracketed: "[Quyết định 749/QĐ-TTg; ngày 03/06/2020; Thủ tướng Chính
+    phủ; chưa có trong kho tài liệu; hết thời kỳ áp dụng (đến năm 2025)]"."""
+    date = "ngày " + "/".join(reversed(mark.date.split("-"))) if mark.date else "ngày: chưa rõ"
+    status = mark.status or ("có trong kho tài liệu" if mark.in_corpus else "chưa có trong kho tài liệu")
+    if mark.in_corpus and "kho tài liệu" not in status:
+        status += " (có trong kho tài liệu)"
+    return f"[{mark.label}; {date}; {mark.issuer or 'cơ quan ban hành: chưa rõ'}; {status}]"
 
 
 def _number(number: str | None) -> str:
@@ -78,14 +88,34 @@ def _number(number: str | None) -> str:
     return f"{number}) " if number.isalpha() and number.islower() else f"{number}. "
 
 
-def _md_table(table: TaskTable) -> list[str]:
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    area = None
+ROLE_GROUPS = {"chủ trì": "A. NHIỆM VỤ CHỦ TRÌ THỰC HIỆN",
+               "phối hợp": "B. PHỐI HỢP THỰC HIỆN (cơ quan cấp trên chủ trì, ghi ở cột Cơ quan chủ trì)"}
+
+
+def grouped(table: TaskTable) -> list[tuple[str, str | TaskRow]]:
+    """The table's lines in order: ("role", title) where the role changes, ("area", label) where the area
+    changes, ("row", row). Shared by Markdown and DOCX."""
+    lines: list[tuple[str, str | TaskRow]] = []
+    role = area = None
     for row in table.rows:
+        if row.role != role:
+            role, area = row.role, None
+            lines.append(("role", ROLE_GROUPS[role]))
         if row.area != area:
             area = row.area
-            lines.append("| | **" + row.area_label + "** |" + " |" * (len(table.columns) - 2))
-        lines.append("| " + " | ".join(_cell(c) for c in row_cells(row, table, marks=True)) + " |")
+            lines.append(("area", row.area_label))
+        lines.append(("row", row))
+    return lines
+
+
+def _md_table(table: TaskTable) -> list[str]:
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    for kind, value in grouped(table):
+        if kind == "row":
+            lines.append("| " + " | ".join(_cell(c) for c in row_cells(value, table, marks=True)) + " |")
+        else:
+            label = f"**{value}**" if kind == "role" else f"*{value}*"
+            lines.append(f"| | {label} |" + " |" * (len(table.columns) - 2))
     for note in table.notes:
         lines += ["", f"> {note.text} {_marks(note.sources)}".rstrip()]
     return lines

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.drafting._agencies import AgencyEntry, AgencyRef, lookup, split_agencies
+from assistant.drafting._frameworks import FRAMEWORKS_NAME, Framework, FrameworkError, Frameworks
 from assistant.drafting._deadlines import Deadline, parse_deadline
 from assistant.drafting._legal_bases import Reference, find_references, number_key
 from assistant.drafting._text import fold
@@ -161,11 +162,12 @@ class AgencyChange:
 
 
 class KnowledgeBase:
-    """Task records, agencies and legal bases of one corpus state. Build with ``of(index)``."""
+    """Task records, agencies, legal bases and frameworks of one corpus state. Build with ``of(index)``."""
 
     _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # CorpusIndex -> (ledger key, KnowledgeBase)
 
-    def __init__(self, documents: Iterable[StoredDocument]):
+    def __init__(self, documents: Iterable[StoredDocument], frameworks: Frameworks):
+        self.frameworks = frameworks
         self.documents = {d.meta.id: d for d in documents}
         self._clauses = {doc_id: d.parsed.by_id() for doc_id, d in self.documents.items()}
         self.task_items = tuple(_task_item(d, t) for d in self.documents.values() for t in d.parsed.tasks)
@@ -174,13 +176,32 @@ class KnowledgeBase:
 
     @classmethod
     def of(cls, index: CorpusIndex) -> KnowledgeBase:
-        """The knowledge of ``index``'s current documents, rebuilt only when the ingest ledger changed."""
-        key = tuple(sorted((r.doc_id, r.fingerprint, r.state) for r in index.docstore.ledger().values()))
+        """The knowledge of ``index``'s current documents, rebuilt only when the ingest ledger or the
+        frameworks file changed.
+
+        :raises KnowledgeError: the corpus's frameworks.json is missing or invalid.
+        """
+        corpus_dir = index.settings.corpus_dir
+        path = corpus_dir / FRAMEWORKS_NAME
+        stamp = path.stat().st_mtime_ns if path.exists() else None
+        key = (stamp, *sorted((r.doc_id, r.fingerprint, r.state) for r in index.docstore.ledger().values()))
         cached = cls._cache.get(index)
         if cached is None or cached[0] != key:
-            cached = key, cls(index.docstore.documents())
+            cached = key, cls(index.docstore.documents(), load_frameworks(corpus_dir))
             cls._cache[index] = cached
         return cached[1]
+
+    def framework(self, level: str, period: str) -> Framework:
+        """The framework of a plan at ``level`` for ``period``.
+
+        :raises KnowledgeError: no framework for them (the message lists the periods there are).
+        """
+        try:
+            return self.frameworks.get(level, period)
+        except KeyError:
+            raise KnowledgeError(f"Chưa có khung kế hoạch cho cấp {level!r}, giai đoạn {period!r}. Các giai đoạn có "
+                                 f"khung: {', '.join(self.frameworks.periods())} (khai báo trong "
+                                 f"{self.frameworks.path}).") from None
 
     # --- documents and clauses ------------------------------------------------------------------
 
@@ -254,6 +275,14 @@ class KnowledgeBase:
         """The indexed document a reference points to (by number, or by a law's name), or None."""
         key = reference.key
         return self.legal_bases.get(key) if key else None
+
+
+def load_frameworks(corpus_dir) -> Frameworks:
+    """``Frameworks.load`` with its error as a ``KnowledgeError`` (shown to the user in one line)."""
+    try:
+        return Frameworks.load(corpus_dir)
+    except FrameworkError as exc:
+        raise KnowledgeError(str(exc)) from None
 
 
 def _names(query: str, refs: tuple[AgencyRef, ...]) -> bool:

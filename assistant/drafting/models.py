@@ -14,14 +14,15 @@ So a draft never states anything its sources do not: ``text == citations[0].quot
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.schemas import Citation
 
 Level = Literal["xa", "tinh", "bo"]
-Period = Literal["2025", "2026-2030"]
+# A plan's period: a year or a range of years; which periods exist is corpus metadata (frameworks.json).
+Period = Annotated[str, Field(pattern=r"^\d{4}(?:-\d{4})?$", examples=["2025", "2026-2030"])]
 SECTIONS = {"can-cu": "Căn cứ lập kế hoạch", "muc-tieu": "Mục tiêu, chỉ tiêu", "nhiem-vu": "Nhiệm vụ và giải pháp",
             "kinh-phi": "Kinh phí thực hiện", "to-chuc": "Tổ chức thực hiện", "danh-muc": "Danh mục nhiệm vụ, dự án"}
 LEVELS_VI = {"xa": "cấp xã", "tinh": "cấp tỉnh", "bo": "cấp bộ"}
@@ -29,7 +30,7 @@ LEVELS_VI = {"xa": "cấp xã", "tinh": "cấp tỉnh", "bo": "cấp bộ"}
 
 def period_vi(period: str) -> str:
     """ "2025" -> "năm 2025"; "2026-2030" -> "giai đoạn 2026-2030"."""
-    return "năm 2025" if period == "2025" else f"giai đoạn {period}"
+    return f"giai đoạn {period}" if "-" in period else f"năm {period}"
 
 
 class _Frozen(BaseModel):
@@ -37,7 +38,7 @@ class _Frozen(BaseModel):
 
 
 class LegalBasisMark(_Frozen):
-    """A legal document named in a cited item, and whether the corpus holds it."""
+    """A legal document named in a cited item: number, date, issuer, status, and whether the corpus holds it."""
 
     kind: str
     number: str | None
@@ -45,6 +46,10 @@ class LegalBasisMark(_Frozen):
     in_corpus: bool
     corpus_doc_id: str | None
     label: str  # "Nghị quyết 57-NQ/TW", "Luật Chuyển đổi số"
+    issuer: str | None = None
+    status: str | None = None  # Vietnamese: "đang có hiệu lực", "chưa có trong kho tài liệu", …
+    until: int | None = None  # the last year the document's programme or strategy covers ("đến năm 2025")
+    expired: bool = False  # ``until`` is before the plan's period
 
 
 class DraftItem(_Frozen):
@@ -81,9 +86,10 @@ class TaskRow(_Frozen):
     area_label: str
     task: str  # verbatim: sources[0].quote
     result: str  # verbatim result of the record, or a placeholder
-    lead: str  # the body that leads at this level ("UBND tỉnh [Tên tỉnh]"), or the upper-level lead
-    lead_reference: str | None  # "Cơ quan chủ trì cấp trên: Bộ Công an (…, Lĩnh vực IV, nhiệm vụ 6)"
-    role: Literal["chủ trì", "phối hợp"]
+    lead: str  # the plan's own body when it leads ("UBND tỉnh [Tên tỉnh]"), else the upper-level lead
+    upstream_lead: str | None  # the upper-level lead as written; None for a task the guidance gives the level
+    lead_reference: str  # "Cơ quan chủ trì cấp trên: Bộ Công an (…, Lĩnh vực IV, nhiệm vụ 6)"
+    role: Literal["chủ trì", "phối hợp"]  # the plan's own body's role
     coordinating: str
     deadline: str
     deadline_source: str | None  # the upper-level deadline as written, when the row's differs or is capped
