@@ -1,7 +1,11 @@
 """The `cds` command line. Messages for officials are Vietnamese; errors never show a traceback.
 
 Commands of other parts (eval/, ui/, drafting) are registered by import path in ``_LAZY_COMMANDS``
-and imported only when run: the CLI starts fast and assistant/ never imports eval/ or ui/.
+and imported only when run: the CLI starts fast and assistant/ never imports eval/ or ui/. For the
+same reason the index, the embedder and everything behind them are imported inside the commands.
+
+While `cds serve` or `cds ui` holds the index of the data directory (``assistant.local_service``),
+`cds search`, `cds ask` and `cds ingest` go through that service over HTTP and print the same output.
 """
 
 from __future__ import annotations
@@ -11,27 +15,79 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from assistant.retrieve import Retriever
-from ingest.corpus import add_to_corpus
-from ingest.errors import IngestError
-from ingest.index import SearchFilters
-from ingest.pipeline import CorpusIndex, IngestReport
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.client import ServiceClient
+    from ingest.intake import Intake
+    from ingest.pipeline import CorpusIndex, IngestReport
 
 _STATUS_VI = {"draft": "dự thảo", "in_force": "đang có hiệu lực", "amended": "đã được sửa đổi",
               "guidance": "hướng dẫn", "reference": "tài liệu tham khảo", "unknown": "chưa rõ"}
 
 
+_PENDING_VI = {
+    "build": "Đang lập chỉ mục kho tài liệu lần đầu (vài phút; các lần sau chỉ cập nhật phần thay đổi).",
+    "resume": "Lần lập chỉ mục trước chưa xong (bị ngắt giữa chừng): đang làm tiếp, các vectơ đã tính được dùng lại.",
+    "update": "Kho tài liệu, mã nguồn hoặc cấu hình đã thay đổi: đang cập nhật chỉ mục.",
+}
+
+
 def open_index(settings: Settings, progress: bool = True) -> CorpusIndex:
-    """Open the index, building or refreshing it from the corpus folder when that changed."""
+    """Open the index, building or refreshing it from the corpus folders when they changed. Work to do
+    first (a first build, an interrupted ingest resumed, an update) is announced on stderr, with progress.
+
+    :raises IngestError: the index cannot be opened (for example another process holds it) or refreshed.
+    """
+    from ingest.pipeline import CorpusIndex
+
     index = CorpusIndex.open(settings)
+    _announce(index)
     report = index.refresh(progress=progress)
     if report is not None:
         _print_report(report, err=True)
     return index
+
+
+def service_client(settings: Settings) -> ServiceClient | None:
+    """A client of the `cds serve`/`cds ui` process that holds the index of ``settings.data_dir``, once it
+    answers (while it is still opening the index, say so and wait); None when no such process runs."""
+    from assistant.local_service import find_service
+
+    record = find_service(settings.data_dir)
+    if record is None:
+        return None
+    from assistant.client import ServiceClient, ServiceGone
+
+    client = ServiceClient(record, settings.api_key)
+    try:
+        client.wait_ready(lambda: click.echo(f"{record.describe()} giữ chỉ mục và đang khởi động; lệnh sẽ chạy "
+                                             "qua dịch vụ này khi nó sẵn sàng (Ctrl+C để dừng)…", err=True))
+    except ServiceGone:
+        return None
+    return client
+
+
+def call_service(client: ServiceClient, method: str, path: str, **kwargs: Any) -> Any:
+    """``client.request`` (or ``client.upload`` given ``file``) with the service's refusals as click errors:
+    a 422 is a usage error, anything else a one-line error naming the service."""
+    from assistant.client import ServiceError
+
+    try:
+        if "file" in kwargs:
+            return client.upload(path, kwargs.pop("file"), **kwargs)
+        return client.request(method, path, **kwargs)
+    except ServiceError as exc:
+        if exc.status == 422:
+            raise click.UsageError(str(exc)) from exc
+        raise click.ClickException(f"{client.record.describe()}: {exc}") from exc
+    except OSError as exc:
+        raise click.ClickException(f"Mất kết nối với {client.record.describe()} ({exc}). "
+                                   "Hãy kiểm tra dịch vụ rồi chạy lại lệnh.") from exc
 
 
 # command name -> "module:attribute" of a click command
@@ -90,20 +146,52 @@ def ingest(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet: bo
         given["level"] = list(given["level"])
     if given and len(paths) != 1:
         raise click.UsageError("Chỉ dùng --title, --number, … khi thêm đúng một tệp.")
-    failed = False
-    for path in paths:
-        try:
-            row = add_to_corpus(settings.corpus_dir, settings.user_corpus_dir, path, given or None,
-                                max_bytes=int(settings.max_file_mb * 1024 * 1024))
-            click.echo(f"Đã thêm {path.name} vào {settings.user_corpus_dir} (mã tài liệu: {row.id}).")
-        except IngestError as exc:
-            click.echo(f"Lỗi: {exc}", err=True)
-            failed = True
+    client = service_client(settings)
+    if client is not None:
+        _ingest_through(client, settings, paths, given, rebuild)
+        return
+    from ingest.errors import IngestError
+    from ingest.intake import add_documents
+    from ingest.pipeline import CorpusIndex
+
     try:
         index = CorpusIndex.open(settings, rebuild=rebuild)
-        report = index.refresh(progress=not quiet, force=True)
+        _announce(index)
+        intake = add_documents(index, paths, given or None, progress=not quiet)
     except IngestError as exc:
         raise click.ClickException(str(exc)) from exc
+    _print_intake(settings, [(name, row.id) for name, row in intake.added], intake.failed, intake.report)
+
+
+def _ingest_through(client: ServiceClient, settings: Settings, paths: tuple[Path, ...], given: dict,
+                    rebuild: bool) -> None:
+    """`cds ingest` while a service holds the index: each file is sent to it, then indexed there."""
+    from assistant.api.ingest import IngestOut
+
+    if rebuild:
+        raise click.ClickException(f"{client.record.describe()} đang giữ chỉ mục, nên không lập lại từ đầu được. "
+                                   "Hãy dừng dịch vụ rồi chạy lại `cds ingest --rebuild`.")
+    fields = [(k, str(v)) for k, values in given.items() for v in (values if isinstance(values, list) else [values])]
+    added: list[tuple[str, str]] = []
+    failed: list[tuple[str, str]] = []
+    out = None
+    for path in paths:
+        click.echo(f"Đang gửi {path.name} tới {client.record.describe()} để lập chỉ mục…", err=True)
+        out = IngestOut.model_validate(call_service(client, "POST", "/ingest/file", file=path, fields=fields))
+        added += [(a.file, a.doc_id) for a in out.added]
+        failed += [(f.file, f.message) for f in out.failed]
+    if not paths:
+        out = IngestOut.model_validate(call_service(client, "POST", "/ingest/refresh"))
+    _print_intake(settings, added, failed, out.report())
+
+
+def _print_intake(settings: Settings, added: list[tuple[str, str]], failed: list[tuple[str, str]],
+                  report: IngestReport) -> None:
+    for name, doc_id in added:
+        click.echo(f"Đã thêm {name} vào {settings.user_corpus_dir} (mã tài liệu: {doc_id}).")
+    for name, message in failed:
+        click.echo(f"Lỗi: {message}", err=True)
+        click.echo(f"Chưa thêm {name}: kho tài liệu giữ nguyên.", err=True)
     _print_report(report)
     if failed or report.errors:
         sys.exit(1)
@@ -123,34 +211,63 @@ def search(settings: Settings, query: str, k: int | None, as_json: bool, doc_ids
     """Tìm các đoạn văn bản liên quan nhất tới QUERY, kèm tài liệu, điều khoản và điểm số."""
     if not query.strip():
         raise click.UsageError("Câu tìm kiếm đang trống.")
-    try:
-        index = open_index(settings, progress=not as_json)
-        result = Retriever(index).search(query, k=k or settings.top_k, mode=mode, filters=SearchFilters(
-            doc_ids=doc_ids, kinds=kinds, statuses=statuses, levels=levels))
-    except IngestError as exc:
-        raise click.ClickException(str(exc)) from exc
+    k = k or settings.top_k
+    client = service_client(settings)
+    if client is not None:
+        known = _document_ids(client) if doc_ids else set()
+        if doc_ids and not set(doc_ids) & known:  # as the index itself: no passage of an unknown document
+            hits, millis = [], 0.0
+        else:
+            params = [("q", query), ("k", k), ("mode", mode), *(("doc_id", d) for d in doc_ids if d in known),
+                      *(("kind", x) for x in kinds), *(("status", x) for x in statuses), *(("level", x) for x in levels)]
+            out = call_service(client, "GET", "/search", params=params)
+            hits, millis = out["passages"], out["timings_ms"]["retrieve"]
+    else:
+        from assistant.retrieve import Retriever
+        from ingest.errors import IngestError
+        from ingest.index import SearchFilters
+
+        try:
+            index = open_index(settings)
+            result = Retriever(index).search(query, k=k, mode=mode, filters=SearchFilters(
+                doc_ids=doc_ids, kinds=kinds, statuses=statuses, levels=levels))
+        except IngestError as exc:
+            raise click.ClickException(str(exc)) from exc
+        hits = [{"rank": p.rank, "score": p.score, "doc_id": p.doc_id, "doc_title": p.doc_title,
+                 "short_title": p.short_title, "status": p.status, "clause": p.clause_label,
+                 "breadcrumb": p.breadcrumb, "kind": p.kind, "char_start": p.start, "char_end": p.end, "text": p.text}
+                for p in result.passages]
+        millis = result.millis
+    _print_hits(query, hits, millis, as_json)
+
+
+def _document_ids(client: ServiceClient) -> set[str]:
+    return {d["id"] for d in call_service(client, "GET", "/documents")}
+
+
+def _print_hits(query: str, hits: list[dict], millis: float, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({
-            "query": query,
-            "passages": [
-                {"rank": p.rank, "score": round(p.score, 6), "doc_id": p.doc_id, "doc_title": p.doc_title,
-                 "clause": p.clause_label, "breadcrumb": p.breadcrumb, "kind": p.kind,
-                 "char_start": p.start, "char_end": p.end, "text": p.text}
-                for p in result.passages
-            ],
-            "timings_ms": {"retrieve": round(result.millis, 1)},
-        }, ensure_ascii=False, indent=2))
+        keys = ("rank", "score", "doc_id", "doc_title", "clause", "breadcrumb", "kind", "char_start", "char_end", "text")
+        passages = [{key: round(h[key], 6) if key == "score" else h[key] for key in keys} for h in hits]
+        click.echo(json.dumps({"query": query, "passages": passages, "timings_ms": {"retrieve": round(millis, 1)}},
+                              ensure_ascii=False, indent=2))
         return
-    if not result.passages:
+    if not hits:
         click.echo("Không tìm thấy đoạn nào phù hợp.")
         return
-    for p in result.passages:
-        status = _STATUS_VI.get(p.status, p.status)
-        click.echo(f"{p.rank}. [{p.score:.4f}] {p.short_title} ({status}) — {p.clause_label}")
-        click.echo(f"   {p.breadcrumb}")
-        body = " ".join(p.text.split())
+    for h in hits:
+        status = _STATUS_VI.get(h["status"], h["status"])
+        click.echo(f"{h['rank']}. [{h['score']:.4f}] {h['short_title']} ({status}) — {h['clause']}")
+        click.echo(f"   {h['breadcrumb']}")
+        body = " ".join(h["text"].split())
         click.echo(f"   {body[:400]}{'…' if len(body) > 400 else ''}")
         click.echo()
+
+
+def _announce(index: CorpusIndex) -> None:
+    pending = index.pending()
+    if pending is not None:
+        click.echo(_PENDING_VI[pending], err=True)
 
 
 def _print_report(report: IngestReport, err: bool = False) -> None:

@@ -1,15 +1,22 @@
-"""`cds ask` and `cds chat`: questions answered with verbatim, cited quotes, in the terminal."""
+"""`cds ask` and `cds chat`: questions answered with verbatim, cited quotes, in the terminal.
+
+`cds ask` goes through a running `cds serve`/`cds ui` when one holds the index (see ``assistant.cli``);
+otherwise it opens the index itself. The Assistant and the index are imported only on that path.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from assistant.cli import open_index
-from assistant.core import Assistant, QuestionError, validate_question
+from assistant.cli import call_service, open_index, service_client
 from assistant.schemas import Answer
-from ingest.errors import IngestError
-from ingest.index import SearchFilters
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.core import Assistant
+    from ingest.index import SearchFilters
 
 _QUIT = ("thoát", "thoat", "quit", "exit")
 _PASSAGE_CHARS = 300
@@ -26,13 +33,21 @@ _PASSAGE_CHARS = 300
 def ask(settings: Settings, question: str, as_json: bool, k: int | None, doc_ids: tuple[str, ...],
         levels: tuple[str, ...], session_id: str | None) -> None:
     """Trả lời QUESTION từ tài liệu, mỗi ý kèm trích dẫn nguyên văn (hoặc báo KHÔNG CÓ TRONG TÀI LIỆU)."""
-    _check(settings, question, k, session_id)
-    assistant = _open(settings, progress=not as_json)
-    try:
-        filters = _filters(assistant, doc_ids, levels)
-        answer = _ask(assistant, question, k=k, filters=filters, session_id=session_id)
-    finally:
-        assistant.sessions.close()  # the index stays open: a process holds one per data directory
+    client = service_client(settings)
+    if client is not None:
+        if doc_ids:
+            _check_doc_ids(doc_ids, {d["id"] for d in call_service(client, "GET", "/documents")})
+        body = {"question": question, "doc_ids": list(doc_ids), "levels": list(levels),
+                **({"k": k} if k is not None else {}), **({"session_id": session_id} if session_id else {})}
+        answer = Answer.model_validate(call_service(client, "POST", "/ask", json_body=body))
+    else:
+        _check(settings, question, k, session_id)
+        assistant = _open(settings)
+        try:
+            filters = _filters(assistant, doc_ids, levels)
+            answer = _ask(assistant, question, k=k, filters=filters, session_id=session_id)
+        finally:
+            assistant.sessions.close()  # the index stays open: a process holds one per data directory
     if as_json:
         click.echo(answer.model_dump_json(indent=2))
     else:
@@ -50,7 +65,7 @@ def chat(settings: Settings, k: int | None, doc_ids: tuple[str, ...], levels: tu
     """Hội thoại nhiều lượt: gõ câu hỏi sau "Bạn: "; dòng trống hoặc "thoát" để kết thúc."""
     if session_id is not None:
         _check(settings, "?", k, session_id)
-    assistant = _open(settings, progress=True)
+    assistant = _open(settings)
     try:
         filters = _filters(assistant, doc_ids, levels)
         if session_id is None:
@@ -101,15 +116,20 @@ def render_answer(answer: Answer) -> str:
 
 
 def _check(settings: Settings, question: str, k: int | None, session_id: str | None) -> None:
+    from assistant.core import QuestionError, validate_question
+
     try:
         validate_question(settings, question, k, session_id)
     except QuestionError as exc:
         raise click.UsageError(str(exc)) from exc
 
 
-def _open(settings: Settings, progress: bool) -> Assistant:
+def _open(settings: Settings) -> Assistant:
+    from assistant.core import Assistant
+    from ingest.errors import IngestError
+
     try:
-        index = open_index(settings, progress=progress)
+        index = open_index(settings)
     except IngestError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -120,15 +140,23 @@ def _open(settings: Settings, progress: bool) -> Assistant:
 
 
 def _filters(assistant: Assistant, doc_ids: tuple[str, ...], levels: tuple[str, ...]) -> SearchFilters:
-    known = {d.meta.id for d in assistant.index.docstore.documents()}
+    from ingest.index import SearchFilters
+
+    _check_doc_ids(doc_ids, {d.meta.id for d in assistant.index.docstore.documents()})
+    return SearchFilters(doc_ids=doc_ids, levels=levels)
+
+
+def _check_doc_ids(doc_ids: tuple[str, ...], known: set[str]) -> None:
     unknown = [d for d in doc_ids if d not in known]
     if unknown:
         raise click.UsageError(f"Không có tài liệu mã {', '.join(unknown)}. "
                                f"Các mã hiện có: {', '.join(sorted(known))}.")
-    return SearchFilters(doc_ids=doc_ids, levels=levels)
 
 
 def _ask(assistant: Assistant, question: str, **kwargs) -> Answer:
+    from assistant.core import QuestionError
+    from ingest.errors import IngestError
+
     try:
         return assistant.ask(question, **kwargs)
     except QuestionError as exc:

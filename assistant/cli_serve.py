@@ -1,10 +1,13 @@
-"""`cds serve`: open the Assistant (building or refreshing the index), then run the HTTP service."""
+"""`cds serve`: open the Assistant (building or refreshing the index), then run the HTTP service.
+
+While it runs, its record in the data directory (``assistant.local_service``) sends other `cds`
+commands of this data directory through it.
+"""
 
 from __future__ import annotations
 
 import click
 
-from ingest.errors import IngestError
 from ingest.settings import Settings
 
 
@@ -14,25 +17,35 @@ from ingest.settings import Settings
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Chạy dịch vụ HTTP: hỏi đáp, hội thoại, tìm kiếm, tài liệu và API tương thích OpenAI."""
-    import uvicorn
-
-    from assistant.api.app import create_app
-    from assistant.core import Assistant
-    from assistant.llm import validate_llm_settings
+    from assistant.local_service import ServiceConflict, advertise, check_port
 
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     try:
-        validate_llm_settings(settings)
-    except ValueError as exc:
-        raise click.UsageError(f"Cấu hình mô hình ngôn ngữ không hợp lệ: {exc}") from exc
-    try:
-        assistant = Assistant.open(settings)
-    except (IngestError, ValueError) as exc:  # ValueError: e.g. an unreadable abstention model
+        check_port(settings.host, settings.port, "--port hoặc CDS_PORT")
+        # Advertised before the slow imports and the index: from now on other commands wait for this service.
+        with advertise(settings.data_dir, settings.host, settings.port, "serve") as record:
+            import uvicorn
+
+            from assistant.api.app import create_app
+            from assistant.cli import open_index
+            from assistant.core import Assistant
+            from assistant.llm import validate_llm_settings
+            from ingest.errors import IngestError
+
+            try:
+                validate_llm_settings(settings)
+            except ValueError as exc:
+                raise click.UsageError(f"Cấu hình mô hình ngôn ngữ không hợp lệ: {exc}") from exc
+            try:
+                index = open_index(settings)
+                assistant = Assistant(settings, index)
+            except (IngestError, ValueError) as exc:  # ValueError: e.g. an unreadable abstention model
+                raise click.ClickException(str(exc)) from exc
+            click.echo(f"Dịch vụ trợ lý CĐS đang chạy tại {record.url}")
+            click.echo(f"Tài liệu API (OpenAPI): {record.url}/docs — API tương thích OpenAI: {record.url}/v1")
+            try:
+                uvicorn.run(create_app(settings, assistant), host=settings.host, port=settings.port, log_level="info")
+            finally:
+                assistant.close()
+    except ServiceConflict as exc:
         raise click.ClickException(str(exc)) from exc
-    url = f"http://{settings.host}:{settings.port}"
-    click.echo(f"Dịch vụ trợ lý CĐS đang chạy tại {url}")
-    click.echo(f"Tài liệu API (OpenAPI): {url}/docs — API tương thích OpenAI: {url}/v1")
-    try:
-        uvicorn.run(create_app(settings, assistant), host=settings.host, port=settings.port, log_level="info")
-    finally:
-        assistant.close()

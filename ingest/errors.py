@@ -15,3 +15,7 @@ class CorpusError(IngestError):
 
 class StoreError(IngestError):
     """The vector index is unreachable or does not match the expected schema."""
+
+
+class IndexLockedError(StoreError):
+    """Another process holds the embedded index (the engine admits one at a time)."""

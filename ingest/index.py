@@ -20,23 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import qdrant_edge as E
-from llama_index.core.schema import BaseNode, MetadataMode
-from llama_index.core.vector_stores.types import (
-    BasePydanticVectorStore,
-    FilterOperator,
-    MetadataFilters,
-    VectorStoreQuery,
-    VectorStoreQueryMode,
-    VectorStoreQueryResult,
-)
-from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
-from pydantic import PrivateAttr
 
-from ingest.errors import StoreError
+from ingest.errors import IndexLockedError, StoreError
 from ingest.settings import Settings
 from ingest.sparse import Bm25Encoder, SparseVec
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import BaseNode
+    from llama_index.core.vector_stores.types import MetadataFilters, VectorStoreQuery, VectorStoreQueryResult
 
 DENSE = "dense"
 SPARSE = "bm25"
@@ -101,19 +96,28 @@ _OPEN_SHARDS: dict[Path, "EdgeVectorStore"] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-class EdgeVectorStore(BasePydanticVectorStore):
-    """LlamaIndex vector store over a Qdrant Edge shard (in-process Qdrant engine).
+class EdgeVectorStore:
+    """A Qdrant Edge shard (in-process Qdrant engine) that is also a LlamaIndex vector store.
+
+    It implements LlamaIndex's vector store interface (``add``, ``delete``, ``delete_nodes``,
+    ``get_nodes``, ``query``, ``client``, ``stores_text``) without deriving from its base class:
+    importing LlamaIndex costs about a second, so it is imported only by the methods that build or
+    read LlamaIndex objects, and a search never pays for it.
 
     >>> store = EdgeVectorStore.open(Path("/tmp/cds-index"), dim=384)   # doctest: +SKIP
     >>> store.add(nodes)                                                 # doctest: +SKIP
     """
 
-    stores_text: bool = True
-    path: str
-    dim: int
-    _shard: Any = PrivateAttr()
-    _encoder: Bm25Encoder = PrivateAttr(default_factory=Bm25Encoder)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    stores_text = True
+    is_embedding_query = True
+    flat_metadata = False
+
+    def __init__(self, path: str, dim: int):
+        self.path = path
+        self.dim = dim
+        self._shard: Any = None
+        self._encoder = Bm25Encoder()
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path, dim: int) -> "EdgeVectorStore":
@@ -139,6 +143,9 @@ class EdgeVectorStore(BasePydanticVectorStore):
         return self._shard
 
     def add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]:
+        from llama_index.core.schema import MetadataMode
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
         points = []
         for node in nodes:
             sparse = self._encoder.encode_document(node.get_content(MetadataMode.EMBED))
@@ -185,6 +192,8 @@ class EdgeVectorStore(BasePydanticVectorStore):
 
     def get_nodes(self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None,
                   **kwargs: Any) -> list[BaseNode]:
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
         if node_ids is not None:
             with self._lock:
                 records = self._shard.retrieve(list(node_ids), True, False)
@@ -236,6 +245,9 @@ class EdgeVectorStore(BasePydanticVectorStore):
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         """LlamaIndex query: DEFAULT (dense), SPARSE or HYBRID (RRF) over ``query_embedding``/``query_str``."""
+        from llama_index.core.vector_stores.types import VectorStoreQueryMode, VectorStoreQueryResult
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
         modes = {VectorStoreQueryMode.DEFAULT: "dense", VectorStoreQueryMode.SPARSE: "sparse",
                  VectorStoreQueryMode.HYBRID: "hybrid"}
         if query.mode not in modes:
@@ -284,9 +296,10 @@ def _open_shard(path: Path, dim: int) -> Any:
     except Exception as exc:  # the engine raises bare Exception with a message
         message = str(exc)
         if "WouldBlock" in message:
-            raise StoreError(
-                f"{path}: the embedded index is open in another process (for example `cds serve` or `cds ui`). "
-                "Stop that process, or run a Qdrant server and set CDS_QDRANT_URL so several processes can share it."
+            raise IndexLockedError(
+                f"{path}: chỉ mục đang được một tiến trình khác mở (ví dụ `cds serve`, `cds ui` hoặc một lệnh `cds` "
+                "đang lập chỉ mục). Hãy chờ tiến trình đó xong hoặc dừng nó; để nhiều tiến trình dùng chung chỉ mục, "
+                "chạy máy chủ Qdrant và đặt CDS_QDRANT_URL."
             ) from exc
         if "incompatible" in message.lower():
             raise StoreError(
@@ -304,6 +317,8 @@ def _edge_filter(filters: SearchFilters) -> Any:
 
 
 def _edge_metadata_filter(filters: MetadataFilters) -> Any:
+    from llama_index.core.vector_stores.types import FilterOperator, MetadataFilters
+
     conditions = []
     for f in filters.filters:
         if isinstance(f, MetadataFilters) or f.operator not in (FilterOperator.EQ, FilterOperator.IN):

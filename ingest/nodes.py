@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from typing import TYPE_CHECKING
 
 from ingest.corpus import DocMeta
 from ingest.embed import content_hash
 from ingest.model import Chunk, Normalised, OcrPage, ocr_confidence
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
 
 _NAMESPACE = uuid.UUID("5b0f7a52-3c8e-4f0e-9a57-cd5000000000")
 _EMBED_KEYS = ("breadcrumb", "fields")
@@ -34,6 +36,8 @@ def chunks_to_nodes(
     A chunk holding text recognised by OCR (``ocr_pages``, from the loader) is flagged ``ocr: true``
     with the lowest page confidence in ``ocr_confidence``, so answers quoting it can warn.
     """
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode  # ~1 s: only when ingesting
+
     ids = [node_id(c.doc_id, c.seq, c.embed_text) for c in chunks]
     nodes = []
     for i, chunk in enumerate(chunks):

@@ -25,15 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
+from typing import Literal
 
-from llama_index.core.schema import MetadataMode
 from tqdm import tqdm
 
 from ingest.chunk import chunk_document, coverage
 from ingest.corpus import CorpusEntry, find_duplicates, scan_corpus
 from ingest.docstore import DocStore, StoredDocument
 from ingest.embed import Embedder, EmbeddingCache, build_embedder, embed_passages
-from ingest.errors import LoadError, StoreError
+from ingest.errors import IndexLockedError, LoadError, StoreError
 from ingest.index import DENSE, EdgeVectorStore, IndexStore, open_store
 from ingest.load import LoadedFile, load_file
 from ingest.nodes import chunks_to_nodes
@@ -129,12 +129,30 @@ class CorpusIndex:
     def refresh(self, progress: bool = True, force: bool = False) -> IngestReport | None:
         """Re-ingest if the corpus folder, the ingest code or settings, or the index changed since the
         last run (cheap when none did: a stat per file and a count of the index)."""
-        snapshot = f"{_snapshot(self.settings)}|{_version(self.settings, self.embedder)}"
+        snapshot = self._snapshot()
         if not force and snapshot == self.docstore.get_meta("snapshot") and self._intact():
             return None
+        self.docstore.set_meta("ingest", "running")  # still there after a crash or kill: pending() says "resume"
         report = build_index(self, progress=progress)
         self.docstore.set_meta("snapshot", snapshot)
+        self.docstore.set_meta("ingest", "done")
         return report
+
+    def pending(self) -> Literal["build", "resume", "update"] | None:
+        """What the next ``refresh()`` has to do, so front ends can say so before it starts: "build"
+        (nothing indexed yet), "resume" (an ingest was interrupted), "update" (the corpus, the ingest
+        code or settings, or the index changed) or None (nothing)."""
+        ledger = self.docstore.ledger().values()
+        if self.docstore.get_meta("ingest") == "running" or any(row.state != "complete" for row in ledger):
+            return "resume"
+        if not ledger:
+            return "build"
+        if self._snapshot() != self.docstore.get_meta("snapshot") or not self._intact():
+            return "update"
+        return None
+
+    def _snapshot(self) -> str:
+        return f"{_snapshot(self.settings)}|{_version(self.settings, self.embedder)}"
 
     def _intact(self) -> bool:
         """Every ledger row complete, and the index holding as many points as the ledger records."""
@@ -277,6 +295,8 @@ def _embed(embedder: Embedder, prepared: list[_Prepared], cache: EmbeddingCache,
            fail: Callable[[CorpusEntry, str], None], progress: bool) -> list[_Prepared]:
     """Embed every prepared document's nodes in one pass; if that fails, document by document, so a
     document whose text the embedder cannot take fails alone (vectors already made stay cached)."""
+    from llama_index.core.schema import MetadataMode  # ~1 s to import: kept off the query path
+
     texts = [n.get_content(MetadataMode.EMBED) for p in prepared for n in p.nodes]
     try:
         vectors, report.embedded = embed_passages(embedder, texts, cache, progress=progress)
@@ -350,7 +370,7 @@ def _open_or_recover(settings: Settings, dim: int, docstore: DocStore) -> IndexS
     try:
         return open_store(settings, dim)
     except StoreError as exc:
-        if settings.qdrant_url or settings.qdrant_path or "another process" in str(exc):
+        if settings.qdrant_url or settings.qdrant_path or isinstance(exc, IndexLockedError):
             raise
         # The embedded index is derived data: if it cannot be opened (torn by a crash), rebuild it.
         log.warning("%s -- rebuilding the embedded index from the corpus.", exc)

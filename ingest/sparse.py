@@ -21,8 +21,8 @@ import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
+from ingest._pyvi import vi_tokenizer
 from ingest.vietnamese import expand_abbreviations, modern_tone, strip_diacritics
 
 _DOC_NUMBER = re.compile(r"\b\d+(?:[/-][0-9A-Za-zĐđ&]+)+(?:-[0-9A-Za-zĐđ&]+)*", re.UNICODE)
@@ -36,11 +36,6 @@ class SparseVec:
     values: list[float]
 
 
-@lru_cache(maxsize=1)
-def _tokenizer():
-    from pyvi import ViTokenizer  # 1.5 s import: only when first needed
-
-    return ViTokenizer
 
 
 def term_index(term: str) -> int:
@@ -53,7 +48,7 @@ def analyse(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", expand_abbreviations(text))
     terms = [m.group(0).lower() for m in _DOC_NUMBER.finditer(text)]
     previous = ""  # last syllable of the current phrase: bigrams never cross punctuation
-    for word in _tokenizer().tokenize(text).split():
+    for word in vi_tokenizer().tokenize(text).split():
         if not _WORD_CHAR.search(word):
             previous = ""
             continue

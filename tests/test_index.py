@@ -197,4 +197,4 @@ def test_a_second_process_gets_a_clear_error(corpus_index: CorpusIndex):
                          check=False, capture_output=True, text=True, timeout=120)
     assert run.returncode == 3, run.stderr
     assert str(corpus_index.settings.index_dir.resolve()) in run.stdout
-    assert "open in another process" in run.stdout and "CDS_QDRANT_URL" in run.stdout
+    assert "chỉ mục đang được một tiến trình khác mở" in run.stdout and "CDS_QDRANT_URL" in run.stdout
