@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.api import ask, documents, draft, health, openai_compat
+from assistant.api import ask, documents, draft, health, ingest, openai_compat
 from assistant.api.deps import get_settings, require_api_key
 from assistant.core import Assistant, QuestionError
 from ingest.settings import Settings
@@ -26,7 +26,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 # Every router here needs the API key when CDS_API_KEY is set; /health and the docs stay open.
-PROTECTED_ROUTERS = [ask.router, documents.router, openai_compat.router, draft.router]
+PROTECTED_ROUTERS = [ask.router, documents.router, openai_compat.router, draft.router, ingest.router]
 
 _DESCRIPTION = """\
 Trợ lý chuyển đổi số (CĐS) cho cán bộ: hỏi đáp, tìm kiếm và tra cứu văn bản hướng dẫn kế hoạch CĐS

@@ -11,7 +11,7 @@ from assistant.drafting._text import fold
 from assistant.drafting.models import LEVELS_VI, SECTIONS, CheckReport, SectionDraft, TaskTable, period_vi
 from assistant.drafting.export import FORMATS, export, to_json
 from assistant.drafting.knowledge import KnowledgeBase, KnowledgeError, load_frameworks, resolve_area
-from ingest.errors import IngestError, StoreError
+from ingest.errors import IndexLockedError, IngestError, StoreError
 from ingest.settings import Settings
 
 _LEVELS = {"xa": "xa", "tinh": "tinh", "bo": "bo"}
@@ -118,7 +118,7 @@ def _run(settings: Settings, work, progress: bool = True):
     try:
         index = open_index(settings, progress=progress)
     except StoreError as exc:
-        if "another process" not in str(exc):
+        if not isinstance(exc, IndexLockedError):
             raise click.ClickException(str(exc)) from exc
         click.echo("Lưu ý: chỉ mục đang được tiến trình khác sử dụng; dùng dữ liệu đã nạp lần gần nhất.", err=True)
         docstore = DocStore(settings.data_dir / "docstore.sqlite")
