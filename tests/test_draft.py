@@ -3,7 +3,9 @@ sources do not say, and `cds draft section`."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 
 import docx
 import pytest
@@ -13,7 +15,10 @@ from assistant.cli import main
 from assistant.drafting.draft import draft_section
 from assistant.drafting.models import SECTIONS
 from assistant.drafting.export import to_markdown
-from assistant.drafting.knowledge import KnowledgeError
+from assistant.drafting.knowledge import KnowledgeBase, KnowledgeError
+from assistant.drafting.tasks import draft_tasks
+from ingest.pipeline import CorpusIndex
+from tests.conftest import CORPUS_DIR, make_settings
 
 pytestmark = pytest.mark.slow
 
@@ -149,3 +154,46 @@ def test_cli_prints_markdown_by_default(cli_settings):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("# [Bản nháp: Kinh phí thực hiện — kế hoạch chuyển đổi số cấp xã, năm 2025]")
     assert "[Tổng kinh phí dự kiến: [kinh phí dự kiến]]" in result.stdout
+
+
+def test_a_next_period_framework_needs_metadata_only(tmp_path_factory, embed_cache):
+    """Next period's guidance: a document, its manifest row and a frameworks entry; no code changes."""
+    corpus = tmp_path_factory.mktemp("corpus") / "corpus"
+    shutil.copytree(CORPUS_DIR, corpus)
+    khung = (corpus / "000_0c39cb68f6880a1a.txt").read_text(encoding="utf-8")
+    for old, new in (("2026-2030", "2031-2035"), ("2025-2027", "2031-2033"), ("2028-2030", "2034-2035")):
+        khung = khung.replace(old, new)
+    (corpus / "khung-2031-2035.txt").write_text(khung, encoding="utf-8")
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    row = next(r for r in manifest["documents"] if r["id"] == KHUNG)
+    manifest["documents"].append({**row, "id": "khung-kh-cds-2031-2035", "source_file": "khung-2031-2035.txt",
+                                  "title": row["title"].replace("2026-2030", "2031-2035"),
+                                  "short_title": "Khung KH CĐS cấp bộ, tỉnh 2031-2035", "period": "2031-2035"})
+    (corpus / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    frameworks = json.loads((corpus / "frameworks.json").read_text(encoding="utf-8"))
+    current = next(f for f in frameworks["frameworks"] if f["period"] == "2026-2030" and "tinh" in f["levels"])
+    frameworks["frameworks"].append(json.loads(json.dumps(current).replace(KHUNG, "khung-kh-cds-2031-2035")
+                                               .replace("2026-2030", "2031-2035")) | {"records": []})
+    (corpus / "frameworks.json").write_text(json.dumps(frameworks, ensure_ascii=False), encoding="utf-8")
+
+    settings = make_settings(tmp_path_factory.mktemp("data"), embed_cache, corpus_dir=corpus)
+    index = CorpusIndex.open(settings)
+    index.refresh(progress=False)
+    try:
+        kb = KnowledgeBase.of(index)
+        draft = draft_section(kb, "can-cu", "tinh", "2031-2035")
+        assert draft.framework == "Khung kế hoạch chuyển đổi số cấp bộ, tỉnh giai đoạn 2031-2035"
+        assert {c.doc_id for c in draft.citations} == {"khung-kh-cds-2031-2035"}
+        marks = {m.label: m for item in draft.items for m in item.bases}
+        assert marks["Quyết định 36/QĐ-TTg"].expired  # "thời kỳ 2021 - 2030": flagged in a 2031-2035 plan
+        table = draft_tasks(kb, "bo", "2031-2035")
+        assert table.rows and {r.records[0].doc_id for r in table.rows} == {"khung-kh-cds-2031-2035"}
+        assert {r.deadline for r in table.rows} == {"[Thời hạn trong giai đoạn 2031-2035]"}
+    finally:
+        index.close()
+    result = CliRunner().invoke(main, ["draft", "section", "--section", "muc-tieu", "--level", "tinh", "--period",
+                                       "2031-2035"], obj=settings)
+    assert result.exit_code == 0, result.output
+    assert "Giai đoạn năm 2031-2033" in result.stdout
+    refused = CliRunner().invoke(main, ["draft", "tasks", "--level", "xa", "--period", "2031-2035"], obj=settings)
+    assert refused.exit_code == 1 and "Chưa có khung kế hoạch cho cấp 'xa', giai đoạn '2031-2035'" in refused.output

@@ -3,12 +3,16 @@ on the real ingested corpus."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.drafting._agencies import lookup, split_agencies
 from assistant.drafting._deadlines import parse_deadline
+from assistant.drafting._frameworks import FrameworkError, Frameworks
 from assistant.drafting._legal_bases import find_references, number_key
 from assistant.drafting.knowledge import AREAS, KnowledgeError, resolve_area
+from tests.conftest import CORPUS_DIR
 
 DANH_MUC, KH_2025 = "danh-muc-nhiem-vu-2026-2030", "du-thao-kh-cds-qg-2025"
 
@@ -218,3 +222,37 @@ def test_the_ministry_merger_is_cited_where_the_corpus_states_it(kb):
     doc_id, start, end = change.evidence
     assert kb.document(doc_id).text[start:end] == "Bộ Thông tin và Truyền thông (nay là Bộ Khoa học và công nghệ)"
     assert kb.agency_changes["Bộ Kế hoạch và Đầu tư"].evidence is None  # stated outside the corpus
+
+
+# --- frameworks (corpus metadata) ----------------------------------------------------------------------
+
+
+def test_the_frameworks_file_names_every_level_and_period():
+    frameworks = Frameworks.load(CORPUS_DIR)
+    assert frameworks.periods() == ["2025", "2026-2030"] and frameworks.levels() == ["xa", "tinh", "bo"]
+    assert frameworks.get("tinh", "2026-2030").records == [DANH_MUC]
+    assert frameworks.get("xa", "2025").end == (2025, 12)
+
+
+@pytest.mark.parametrize(("edit", "field"), [
+    (lambda raw: raw["frameworks"][2].pop("groups"), "frameworks[2].groups"),
+    (lambda raw: raw["frameworks"][0].update(period="năm sau"), "frameworks[0].period"),
+    (lambda raw: raw["frameworks"][4]["sections"].pop("can-cu"), "frameworks[4]: Value error, sections lacks can-cu"),
+    (lambda raw: raw["frameworks"][0]["tasks"][1].pop("upstream"), "frameworks[0].tasks[1]"),
+])
+def test_an_invalid_frameworks_file_names_the_file_and_the_field(tmp_path, edit, field):
+    raw = json.loads((CORPUS_DIR / "frameworks.json").read_text(encoding="utf-8"))
+    edit(raw)
+    (tmp_path / "frameworks.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(FrameworkError) as error:
+        Frameworks.load(tmp_path)
+    assert str(error.value).startswith(f"{tmp_path / 'frameworks.json'}: invalid field ")
+    assert field in str(error.value)
+
+
+def test_a_missing_or_broken_frameworks_file_says_what_to_do(tmp_path):
+    with pytest.raises(FrameworkError, match="file not found"):
+        Frameworks.load(tmp_path)
+    (tmp_path / "frameworks.json").write_text("{", encoding="utf-8")
+    with pytest.raises(FrameworkError, match=r"not valid JSON \(line 1"):
+        Frameworks.load(tmp_path)

@@ -161,7 +161,7 @@ def _uncovered(kb: KnowledgeBase, units: list[_Unit], level: str, framework: Fra
 def _deadlines(kb: KnowledgeBase, draft: Draft, units: list[_Unit], framework: Framework) -> list[CheckFinding]:
     limit = framework.end
     limit_label = f"31/12/{limit[0]}" if "-" not in framework.period else f"năm {limit[0]}"
-    records = [t for t in kb.tasks(doc_ids=framework.records) if t.deadline.end is not None]
+    records = [t for t in kb.tasks(doc_ids=framework.records) if t.deadline.end is not None] if framework.records else []
     rows = [u for u in units if u.deadline is not None]
     held: dict[int, tuple[tuple[float, float], object]] = {}  # id(unit) -> (score, record): each row's upper-level task
     for record in records:

@@ -138,7 +138,9 @@ def _grassroots(text: str) -> bool:
 
 def _records(kb: KnowledgeBase, framework: Framework, level: str, agency: str | None,
              own: list[_Candidate]) -> list[_Candidate]:
-    out = []
+    out: list[_Candidate] = []
+    if not framework.records:
+        return out  # no upper-level task list for the period (yet); kb.tasks() without documents is every one
     for item in kb.tasks(doc_ids=framework.records, agency=agency):
         role = record_role(item, level, agency)
         if role is None and level == "xa" and _echoes(kb, item.record.task.text, own):
