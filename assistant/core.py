@@ -67,7 +67,8 @@ class Assistant:
         self.retriever = Retriever(index)
         self.composer = Composer(index)
         self.abstainer = Abstainer()
-        self.sessions = SessionStore(settings.data_dir / "sessions.sqlite")
+        self.sessions = SessionStore(settings.data_dir / "sessions.sqlite", idle_s=settings.session_idle_hours * 3600,
+                                     max_sessions=settings.max_sessions)
         self._rewriter: Rewriter | None = None
         self._rewriter_built = False
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 NOT_IN_CORPUS = "KHÔNG CÓ TRONG TÀI LIỆU"
@@ -55,13 +53,3 @@ class Answer(BaseModel):
     session_id: str | None = None
     resolved_question: str | None = None  # the follow-up rewritten with the conversation's context
     warnings: list[str] = []  # e.g. "Nguồn là dự thảo", or sentences the LLM wrote that were dropped
-
-
-class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=1000)
-    k: int = Field(8, ge=1, le=30)
-    session_id: str | None = Field(None, max_length=64)
-    doc_ids: list[str] = []
-    levels: list[str] = []
-    statuses: list[str] = []
-    mode: Literal["extractive", "llm"] | None = None  # None: the server's default

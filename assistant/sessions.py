@@ -1,4 +1,5 @@
-"""Conversations: turns kept in SQLite under the data directory, and follow-up resolution.
+"""Conversations: turns kept in SQLite under the data directory (bounded, idle ones expire), and follow-up
+resolution.
 
 Officials ask in sequence: "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?" then
 "ai phối hợp?", "còn cấp tỉnh thì sao?", "năm 2025 thì sao?". A follow-up is merged with the previous
@@ -10,10 +11,12 @@ its own is left as it is.
 from __future__ import annotations
 
 import re
+import secrets
 import sqlite3
 import threading
 import time
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,60 +49,146 @@ class Turn:
     at: float  # Unix time
 
 
-class SessionStore:
-    """Sessions and their turns in one SQLite file (thread-safe; survives restarts).
+@dataclass(frozen=True)
+class Session:
+    """A conversation: its id, when it was opened and last used (Unix time), its turns oldest first."""
 
-    >>> store = SessionStore(Path("/tmp/cds/sessions.sqlite"))    # doctest: +SKIP
-    >>> sid = store.create(); store.history(sid)                   # doctest: +SKIP
+    id: str
+    created: float
+    last_used: float
+    turns: list[Turn]
+
+
+MAX_TURNS = 100  # per session: the oldest turns beyond it are dropped (a follow-up needs only the last)
+
+# Each entry upgrades the file by one version (PRAGMA user_version); files written before versioning are 0.
+_MIGRATIONS = [
+    """
+    CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL NOT NULL);
+    CREATE TABLE IF NOT EXISTS turns (
+        session_id TEXT NOT NULL REFERENCES sessions(id), seq INTEGER NOT NULL,
+        question TEXT NOT NULL, resolved_question TEXT NOT NULL, answer TEXT NOT NULL, at REAL NOT NULL,
+        PRIMARY KEY (session_id, seq));
+    """,
+    """
+    ALTER TABLE sessions ADD COLUMN last_used REAL NOT NULL DEFAULT 0;
+    UPDATE sessions SET last_used = COALESCE((SELECT MAX(at) FROM turns WHERE session_id = sessions.id), created);
+    CREATE INDEX sessions_by_last_use ON sessions(last_used);
+    """,
+]
+
+
+class SessionStore:
+    """Sessions and their turns in one SQLite file (thread-safe; survives restarts), bounded in size.
+
+    Ids are issued by ``create`` (random, unguessable). A session unused for ``idle_s`` seconds is gone,
+    and opening more than ``max_sessions`` deletes the least recently used ones.
+
+    >>> store = SessionStore(Path("/tmp/cds/sessions.sqlite"), idle_s=86400, max_sessions=1000)  # doctest: +SKIP
+    >>> sid = store.create(); store.history(sid)                                                  # doctest: +SKIP
     []
+
+    :raises ValueError: ``idle_s`` not positive or ``max_sessions`` below 1.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, idle_s: float, max_sessions: int):
+        if idle_s <= 0:
+            raise ValueError(f"idle_s must be positive, got {idle_s}")
+        if max_sessions < 1:
+            raise ValueError(f"max_sessions must be at least 1, got {max_sessions}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.idle_s = idle_s
+        self.max_sessions = max_sessions
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL NOT NULL);
-            CREATE TABLE IF NOT EXISTS turns (
-                session_id TEXT NOT NULL REFERENCES sessions(id), seq INTEGER NOT NULL,
-                question TEXT NOT NULL, resolved_question TEXT NOT NULL, answer TEXT NOT NULL, at REAL NOT NULL,
-                PRIMARY KEY (session_id, seq));
-            """
-        )
+        with self._lock, self._transaction():
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            for script in _MIGRATIONS[version:]:
+                for statement in filter(str.strip, script.split(";")):
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {len(_MIGRATIONS)}")
 
     def create(self) -> str:
-        session_id = uuid.uuid4().hex
-        with self._lock:
-            self._db.execute("INSERT INTO sessions VALUES (?, ?)", (session_id, time.time()))
+        """Open a new, empty session and return its id."""
+        session_id = secrets.token_urlsafe(24)
+        with self._lock, self._transaction():
+            self._admit(session_id, time.time())
         return session_id
 
     def append(self, session_id: str, turn: Turn) -> None:
-        """Add a turn, creating the session if it is new (API clients may choose their own ids)."""
+        """Add a turn, creating the session if it is new or has expired (``create`` is the way to get an id;
+        the API admits a client's own id only when configured to)."""
+        with self._lock, self._transaction():
+            if not self._live(session_id, turn.at):
+                self._admit(session_id, turn.at)
+            (seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?",
+                                      (session_id,)).fetchone()
+            self._db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
+                             (session_id, seq, turn.question, turn.resolved_question,
+                              turn.answer.model_dump_json(), turn.at))
+            self._db.execute("DELETE FROM turns WHERE session_id = ? AND seq <= ?", (session_id, seq - MAX_TURNS))
+            self._db.execute("UPDATE sessions SET last_used = MAX(last_used, ?) WHERE id = ?", (turn.at, session_id))
+
+    def exists(self, session_id: str) -> bool:
+        """Whether the session exists and has not expired."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("INSERT OR IGNORE INTO sessions VALUES (?, ?)", (session_id, turn.at))
-                (seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?",
-                                          (session_id,)).fetchone()
-                self._db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                                 (session_id, seq, turn.question, turn.resolved_question,
-                                  turn.answer.model_dump_json(), turn.at))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            return self._live(session_id, time.time())
+
+    def get(self, session_id: str) -> Session | None:
+        """The session with its turns; None when it does not exist or has expired."""
+        with self._lock:
+            row = self._db.execute("SELECT created, last_used FROM sessions WHERE id = ? AND last_used > ?",
+                                   (session_id, time.time() - self.idle_s)).fetchone()
+            return None if row is None else Session(session_id, row[0], row[1], self._turns(session_id))
 
     def history(self, session_id: str) -> list[Turn]:
-        rows = self._db.execute(
-            "SELECT question, resolved_question, answer, at FROM turns WHERE session_id = ? ORDER BY seq",
-            (session_id,))
-        return [Turn(q, r, Answer.model_validate_json(a), at) for q, r, a, at in rows]
+        """The turns of a session, oldest first ([] for an unknown or expired id)."""
+        session = self.get(session_id)
+        return session.turns if session else []
+
+    def delete(self, session_id: str) -> bool:
+        """Delete a session and its turns; False when there was none."""
+        with self._lock, self._transaction():
+            self._db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
+            return self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
 
     def close(self) -> None:
         self._db.close()
+
+    def _turns(self, session_id: str) -> list[Turn]:
+        rows = self._db.execute(
+            "SELECT question, resolved_question, answer, at FROM turns WHERE session_id = ? ORDER BY seq",
+            (session_id,)).fetchall()
+        return [Turn(q, r, Answer.model_validate_json(a), at) for q, r, a, at in rows]
+
+    def _live(self, session_id: str, now: float) -> bool:
+        return self._db.execute("SELECT 1 FROM sessions WHERE id = ? AND last_used > ?",
+                                (session_id, now - self.idle_s)).fetchone() is not None
+
+    def _admit(self, session_id: str, now: float) -> None:
+        """Insert a fresh session, after deleting the expired ones and, past the bound, the least recently used."""
+        stale = "SELECT id FROM sessions WHERE last_used <= ? OR id = ?"
+        self._db.execute(f"DELETE FROM turns WHERE session_id IN ({stale})", (now - self.idle_s, session_id))
+        self._db.execute(f"DELETE FROM sessions WHERE id IN ({stale})", (now - self.idle_s, session_id))
+        (count,) = self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()
+        if count >= self.max_sessions:
+            oldest = "SELECT id FROM sessions ORDER BY last_used LIMIT ?"
+            surplus = count - self.max_sessions + 1
+            self._db.execute(f"DELETE FROM turns WHERE session_id IN ({oldest})", (surplus,))
+            self._db.execute(f"DELETE FROM sessions WHERE id IN ({oldest})", (surplus,))
+        self._db.execute("INSERT INTO sessions (id, created, last_used) VALUES (?, ?, ?)", (session_id, now, now))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
 
 def resolve_follow_up(question: str, earlier: list[str]) -> str:

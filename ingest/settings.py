@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     max_question_chars: int = Field(1000, ge=10, le=10000)
     max_k: int = Field(30, ge=1, le=100)
+    max_body_mb: float = Field(1.0, gt=0, le=100)  # a JSON request body; uploads are bounded by max_file_mb
+    max_chat_messages: int = Field(200, ge=1, le=10000)  # messages in one /v1/chat/completions request
+    max_chat_chars: int = Field(100_000, ge=1000, le=10_000_000)  # their characters, all messages together
+    session_idle_hours: float = Field(24.0, gt=0, le=8760)  # a conversation unused this long is deleted
+    max_sessions: int = Field(10_000, ge=1, le=10_000_000)  # beyond it, the least recently used is deleted
+    allow_client_session_ids: bool = False  # True: a client may name a new session itself (ids are not secret)
 
     @field_validator("qdrant_url")
     @classmethod

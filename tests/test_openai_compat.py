@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, corpus_index: CorpusIndex) -> Iterator[str]:
-    keyed = settings.model_copy(update={"api_key": API_KEY})
+    keyed = settings.model_copy(update={"api_key": API_KEY, "max_chat_messages": 20, "max_chat_chars": 5000})
     with serve_app(create_app(keyed, Assistant(keyed, corpus_index))) as url:
         yield url
 
@@ -81,6 +81,22 @@ def test_errors_reach_the_client_as_openai_errors(base_url: str, client: openai.
         _ask(openai.OpenAI(base_url=f"{base_url}/v1", api_key="sai", max_retries=0),
              {"role": "user", "content": TASK_QUESTION})
     with pytest.raises(openai.UnprocessableEntityError, match="role"):
-        _ask(client, {"role": "user", "content": TASK_QUESTION}, {"role": "assistant", "content": "…"})
-    with pytest.raises(openai.UnprocessableEntityError, match="vượt giới hạn"):
-        _ask(client, {"role": "user", "content": "x" * 5000})
+        _ask(client, {"role": "system", "content": TASK_QUESTION})
+    with pytest.raises(openai.UnprocessableEntityError, match="Tin nhắn user thứ 1 dài 1001 ký tự, vượt giới hạn"):
+        _ask(client, {"role": "user", "content": "x" * 1001})
+    with pytest.raises(openai.UnprocessableEntityError, match="Tin nhắn user thứ 2 đang trống"):
+        _ask(client, {"role": "user", "content": TASK_QUESTION}, {"role": "user", "content": " "})
+
+
+def test_a_conversation_is_capped_in_messages_and_characters(client: openai.OpenAI) -> None:
+    turns = [{"role": "user", "content": TASK_QUESTION}, {"role": "assistant", "content": "…"}] * 10
+    assert _ask(client, *turns[:-1]).model_extra["answerable"] is True  # 19 messages
+    with pytest.raises(openai.UnprocessableEntityError, match="21 tin nhắn, vượt giới hạn 20 tin nhắn"):
+        _ask(client, *turns, {"role": "user", "content": TASK_QUESTION})
+    with pytest.raises(openai.UnprocessableEntityError, match="tổng cộng 5\\d{3} ký tự, vượt giới hạn 5000 ký tự"):
+        _ask(client, {"role": "assistant", "content": "x" * 5000}, {"role": "user", "content": TASK_QUESTION})
+
+
+def test_messages_after_the_question_are_ignored(client: openai.OpenAI) -> None:
+    completion = _ask(client, {"role": "user", "content": TASK_QUESTION}, {"role": "assistant", "content": "…"})
+    assert "Bộ Công an" in completion.choices[0].message.content

@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, API key, CORS, Vietnamese error bodies, the Assistant's lifespan.
+"""The FastAPI application: routers, the request guard, CORS, error bodies, the schema, the Assistant's lifespan.
 
 >>> app = create_app(Settings())       # doctest: +SKIP
 >>> uvicorn.run(app, port=8000)        # doctest: +SKIP
@@ -6,27 +6,26 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from http import HTTPStatus
+from typing import Any
 
 from anyio import to_thread
-from fastapi import Depends, FastAPI, Request, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, Security
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi_offline import FastAPIOffline
 
-from assistant.api import ask, documents, draft, health, ingest, openai_compat
-from assistant.api.deps import get_settings, require_api_key
-from assistant.core import Assistant, QuestionError
+from assistant.api import ask, documents, draft, health, ingest, openai_compat, sessions
+from assistant.api.deps import get_settings
+from assistant.api.errors import BAD_BODY_DETAIL, install_error_handlers
+from assistant.api.guard import API_KEY_HEADER, BEARER, MISSING_KEY_DETAIL, RequestGuard
+from assistant.api.models import ErrorOut
+from assistant.core import Assistant
 from ingest.settings import Settings
 
-log = logging.getLogger(__name__)
-
-# Every router here needs the API key when CDS_API_KEY is set; /health and the docs stay open.
-PROTECTED_ROUTERS = [ask.router, documents.router, openai_compat.router, draft.router, ingest.router]
+# Every router here goes through RequestGuard (API key, body size); /health and the docs stay open.
+PROTECTED_ROUTERS = [ask.router, sessions.router, documents.router, openai_compat.router, draft.router,
+                     ingest.router]
 
 _DESCRIPTION = """\
 Trợ lý chuyển đổi số (CĐS) cho cán bộ: hỏi đáp, tìm kiếm và tra cứu văn bản hướng dẫn kế hoạch CĐS
@@ -35,26 +34,8 @@ không có câu trả lời, dịch vụ nói rõ "KHÔNG CÓ TRONG TÀI LIỆU"
 
 Khi máy chủ đặt CDS_API_KEY, mọi yêu cầu (trừ /health và trang tài liệu này) cần tiêu đề `X-API-Key`
 hoặc `Authorization: Bearer <khóa>`. Lỗi trả về JSON có trường `detail` bằng tiếng Việt.
+Thân yêu cầu JSON tối đa {max_body_mb:g} MB, tệp tải lên tối đa {max_file_mb:g} MB.
 """
-
-_STANDARD_DETAIL_VI = {
-    404: "Không có đường dẫn này. Xem danh sách đường dẫn tại /docs.",
-    405: "Đường dẫn này không nhận phương thức HTTP đó. Xem /docs.",
-}
-_VALIDATION_VI = {
-    "missing": "thiếu trường bắt buộc",
-    "string_too_short": "không được để trống",
-    "string_too_long": "dài quá {max_length} ký tự",
-    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
-    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
-    "less_than": "phải nhỏ hơn {lt}",
-    "greater_than": "phải lớn hơn {gt}",
-    "too_short": "cần ít nhất {min_length} phần tử",
-    "int_parsing": "phải là số nguyên",
-    "bool_parsing": "phải là true hoặc false",
-    "literal_error": "phải là một trong: {expected}",
-    "json_invalid": "thân yêu cầu không phải JSON hợp lệ",
-}
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
@@ -75,51 +56,78 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         if owned:
             app.state.assistant.close()
 
-    app = FastAPI(title="Trợ lý chuyển đổi số (CĐS)", description=_DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    # FastAPIOffline serves Swagger UI and ReDoc from files in its package: /docs works with no Internet.
+    app = FastAPIOffline(title="Trợ lý chuyển đổi số (CĐS)", version="0.1.0", lifespan=lifespan,
+                         description=_DESCRIPTION.format(max_body_mb=settings.max_body_mb,
+                                                         max_file_mb=settings.max_file_mb))
     app.dependency_overrides[get_settings] = lambda: settings
     app.include_router(health.router)
+    # The key is declared (not checked) here so that the schema states it; RequestGuard checks it first.
+    keyed = {"dependencies": [Security(API_KEY_HEADER), Security(BEARER)],
+             "responses": {401: {"model": ErrorOut, "description": MISSING_KEY_DETAIL}}} if settings.api_key else {}
     for router in PROTECTED_ROUTERS:
-        app.include_router(router, dependencies=[Depends(require_api_key)])
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        app.include_router(router, **keyed)
+    app.add_middleware(RequestGuard, settings=settings,
+                       paths=[route.path_regex for router in PROTECTED_ROUTERS for route in router.routes])
+    if settings.cors_origins:  # added last, so outermost: preflights and 401s get their CORS headers
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Accept", "X-API-Key"])
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(QuestionError, _question_error)
-    app.add_exception_handler(Exception, _internal_error)
+    install_error_handlers(app)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _state_limits(generate(), settings)
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app
 
 
-def _error(request: Request, code: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, object] = {"detail": detail}
-    if request.url.path.startswith("/v1/"):
-        # OpenAI clients read the message from {"error": {"message": …}}
-        kind = "invalid_request_error" if code < 500 else "server_error"
-        body["error"] = {"message": detail, "type": kind, "code": code}
-    return JSONResponse(body, status_code=code, headers=headers)
+def _state_limits(schema: dict[str, Any], settings: Settings) -> None:
+    """Make the generated schema say what the service does: the limits the settings put on questions, k
+    and chat messages; whether mode "llm" is on offer; the Vietnamese error body (not FastAPI's list of
+    validation errors) for 422; 400 and 413 for every route that takes a body; form fields that are
+    left out rather than null."""
+    models = schema["components"]["schemas"]
+    for name in ("AskRequest", "ChatRequest"):
+        fields = models[name]["properties"]
+        fields["question"]["maxLength"] = settings.max_question_chars
+        _non_null(fields["k"])["maximum"] = settings.max_k
+        if settings.llm_backend == "none":
+            _non_null(fields["mode"])["enum"] = ["extractive"]
+    for parameter in schema["paths"]["/search"]["get"]["parameters"]:
+        if parameter["name"] == "q":
+            parameter["schema"]["maxLength"] = settings.max_question_chars
+        elif parameter["name"] == "k":
+            _non_null(parameter["schema"])["maximum"] = settings.max_k
+    models["ChatCompletionRequest"]["properties"]["messages"]["maxItems"] = settings.max_chat_messages
+    for branch in models["UserMessage"]["properties"]["content"]["anyOf"]:
+        if branch["type"] == "string":
+            branch["maxLength"] = settings.max_question_chars
+
+    error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            if "422" in responses:
+                responses["422"] = {"description": "Yêu cầu không hợp lệ (lý do trong detail).", "content": error_body}
+            body = operation.get("requestBody", {}).get("content", {})
+            if body:
+                responses.setdefault("400", {"description": BAD_BODY_DETAIL, "content": error_body})
+                responses.setdefault("413", {"description": "Thân yêu cầu (hoặc tệp tải lên) vượt giới hạn kích thước.",
+                                             "content": error_body})
+            if "multipart/form-data" in body:
+                form = models[body["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]]
+                for name, field in form["properties"].items():
+                    if any(b.get("type") == "null" for b in field.get("anyOf", [])):
+                        rest = {k: v for k, v in field.items() if k not in ("anyOf", "default")}
+                        form["properties"][name] = {**_non_null(field), **rest}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        models.pop(unused, None)
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    detail = exc.detail
-    if detail == HTTPStatus(exc.status_code).phrase:
-        detail = _STANDARD_DETAIL_VI.get(exc.status_code, f"Lỗi HTTP {exc.status_code}.")
-    return _error(request, exc.status_code, detail, exc.headers)
-
-
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"] if part not in ("body", "query", "path", "header"))
-        message = _VALIDATION_VI.get(error["type"], "giá trị không hợp lệ").format(**error.get("ctx", {}))
-        problems.append(f"{field}: {message}" if field else message)
-    return _error(request, status.HTTP_422_UNPROCESSABLE_CONTENT, "Yêu cầu không hợp lệ: " + "; ".join(problems) + ".")
-
-
-async def _question_error(request: Request, exc: QuestionError) -> JSONResponse:
-    return _error(request, status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
-
-
-async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _error(request, status.HTTP_500_INTERNAL_SERVER_ERROR,
-                  "Lỗi nội bộ của máy chủ; yêu cầu chưa được xử lý. Hãy thử lại hoặc báo quản trị viên.")
+def _non_null(field: dict[str, Any]) -> dict[str, Any]:
+    """The schema of an optional field's value: the branch of its anyOf that is not null."""
+    return next((b for b in field.get("anyOf", []) if b.get("type") != "null"), field)

@@ -10,25 +10,30 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, status
 from fastapi.sse import EventSourceResponse, format_sse_event
 
-from assistant.api.deps import AssistantDep, SettingsDep, check_limits
-from assistant.api.models import ChatRequest, ErrorOut, SearchHit, SearchResponse, SearchTimings
+from assistant.api.deps import AssistantDep, SettingsDep, check_limits, check_session
+from assistant.api.errors import clip
+from assistant.api.models import AskRequest, ChatRequest, ErrorOut, SearchHit, SearchResponse, SearchTimings
 from assistant.core import Assistant
-from assistant.schemas import Answer, AskRequest
+from assistant.schemas import Answer
 from ingest.index import SearchFilters, SearchMode
 from ingest.settings import Settings
 
 router = APIRouter(tags=["Hỏi đáp và tìm kiếm"], responses={422: {"model": ErrorOut}})
 
 _WORDS_PER_TOKEN_EVENT = 4
+_UNKNOWN_IDS_NAMED = 5
+_NOT_FOUND = {404: {"model": ErrorOut, "description": "Không có tài liệu mã trong doc_ids, hoặc không có phiên "
+                                                     "session_id (hết hạn, đã xóa hoặc chưa mở)."}}
 _WORD = re.compile(r"\s*\S+\s*")
 
 
-@router.post("/ask", response_model=Answer, summary="Hỏi một câu, nhận câu trả lời có trích dẫn")
+@router.post("/ask", response_model=Answer, summary="Hỏi một câu, nhận câu trả lời có trích dẫn",
+             responses=_NOT_FOUND)
 def ask(body: AskRequest, assistant: AssistantDep, settings: SettingsDep) -> Answer:
     """Trả lời theo hợp đồng Answer JSON: câu trả lời Markdown với dấu [n], mỗi [n] là một trích dẫn
     nguyên văn kèm tài liệu, điều khoản và vị trí ký tự. Khi tài liệu không có câu trả lời:
-    answerable=false và danh sách đoạn "có thể liên quan"."""
-    _check_mode(settings, body.mode)
+    answerable=false và danh sách đoạn "có thể liên quan". Có session_id thì câu hỏi là một lượt của phiên đó."""
+    _check_request(body, assistant, settings)
     filters = search_filters(assistant, body.doc_ids, body.levels, body.statuses)
     return assistant.ask(body.question, k=body.k, filters=filters, session_id=body.session_id, mode=body.mode)
 
@@ -37,13 +42,14 @@ def ask(body: AskRequest, assistant: AssistantDep, settings: SettingsDep) -> Ans
     "/chat", response_model=Answer, summary="Hội thoại theo phiên; stream=true trả về luồng SSE",
     responses={200: {"content": {"text/event-stream": {}},
                      "description": "JSON Answer, hoặc luồng SSE: event token (chuỗi JSON, vài từ mỗi lần), "
-                                    "event citations (danh sách trích dẫn), event done (Answer đầy đủ)."}},
+                                    "event citations (danh sách trích dẫn), event done (Answer đầy đủ)."},
+               **_NOT_FOUND},
 )
 def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep,
          accept: Annotated[str, Header()] = "") -> Answer | EventSourceResponse:
     """Một lượt hội thoại: câu hỏi nối tiếp ("còn cấp tỉnh thì sao?") được hiểu theo các lượt trước
     của phiên. Không gửi session_id thì một phiên mới được mở; session_id có trong kết quả."""
-    _check_mode(settings, body.mode)
+    _check_request(body, assistant, settings)
     filters = search_filters(assistant, body.doc_ids, body.levels, body.statuses)
     session_id = body.session_id or assistant.new_session()
     answer = assistant.ask(body.question, k=body.k, filters=filters, session_id=session_id, mode=body.mode)
@@ -52,11 +58,12 @@ def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep,
     return answer
 
 
-@router.get("/search", response_model=SearchResponse, summary="Tìm các đoạn văn bản liên quan")
+@router.get("/search", response_model=SearchResponse, summary="Tìm các đoạn văn bản liên quan",
+            responses={404: {"model": ErrorOut, "description": "Không có tài liệu mã trong doc_id."}})
 def search(
     assistant: AssistantDep,
     settings: SettingsDep,
-    q: Annotated[str, Query(description="Nội dung cần tìm.")],
+    q: Annotated[str, Query(min_length=1, json_schema_extra={"pattern": r"\S"}, description="Nội dung cần tìm.")],
     k: Annotated[int | None, Query(ge=1, description="Số đoạn trả về.")] = None,
     doc_id: Annotated[list[str], Query(description="Chỉ tìm trong các tài liệu này.")] = [],
     level: Annotated[list[str], Query(description="Cấp: bộ, tỉnh, xã, quốc gia.")] = [],
@@ -66,7 +73,7 @@ def search(
 ) -> SearchResponse:
     """Tìm kiếm lai (ngữ nghĩa + BM25), không soạn câu trả lời: mỗi đoạn có tài liệu, điều khoản,
     vị trí ký tự trong văn bản (xem GET /documents/{id}) và điểm số."""
-    check_limits(settings, q, k)
+    check_limits(settings, q, k, label="Nội dung tìm kiếm")
     filters = search_filters(assistant, doc_id, level, status_, kind)
     result = assistant.retriever.search(q, k=k or settings.top_k, filters=filters, mode=mode)
     hits = [SearchHit(rank=p.rank, score=p.score, doc_id=p.doc_id, doc_title=p.doc_title,
@@ -78,19 +85,23 @@ def search(
 
 def search_filters(assistant: Assistant, doc_ids: Sequence[str], levels: Sequence[str] = (),
                    statuses: Sequence[str] = (), kinds: Sequence[str] = ()) -> SearchFilters:
-    """Filters for a request; an unknown document id is a 422 rather than an empty result.
+    """Filters for a request; an unknown document id is a 404 rather than an empty result.
 
-    :raises HTTPException: 422 naming the unknown ids.
+    :raises HTTPException: 404 naming the first few unknown ids (clipped) and counting the rest.
     """
     unknown = [d for d in doc_ids if assistant.index.docstore.get(d) is None]
     if unknown:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"Không có tài liệu mã {', '.join(unknown)}. Xem danh sách tại GET /documents.")
+        named = ", ".join(clip(d) for d in unknown[:_UNKNOWN_IDS_NAMED])
+        more = f" và {len(unknown) - _UNKNOWN_IDS_NAMED} mã khác" if len(unknown) > _UNKNOWN_IDS_NAMED else ""
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            detail=f"Không có tài liệu mã {named}{more}. Xem danh sách tại GET /documents.")
     return SearchFilters(doc_ids=tuple(doc_ids), levels=tuple(levels), statuses=tuple(statuses), kinds=tuple(kinds))
 
 
-def _check_mode(settings: Settings, mode: str | None) -> None:
-    if mode == "llm" and settings.llm_backend == "none":
+def _check_request(body: AskRequest, assistant: Assistant, settings: Settings) -> None:
+    check_limits(settings, body.question, body.k)
+    check_session(assistant, settings, body.session_id)
+    if body.mode == "llm" and settings.llm_backend == "none":
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             detail="Máy chủ chưa cấu hình mô hình ngôn ngữ (CDS_LLM_BACKEND): "
                                    "hãy dùng mode \"extractive\" hoặc bỏ trống mode.")

@@ -1,25 +1,22 @@
-"""Dependencies of the HTTP routes: settings, the Assistant, the API key, the request limits.
+"""Dependencies of the HTTP routes: settings, the Assistant, the request limits, sessions.
 
 ``get_settings`` builds ``Settings`` from the environment once; ``create_app(settings)`` (and tests)
 replace it through ``app.dependency_overrides``. The Assistant is opened once per app, in its lifespan,
-and kept on ``app.state``.
+and kept on ``app.state``. The API key is checked before any of this runs (``assistant.api.guard``).
 """
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Security, status
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, HTTPException, Request, status
 
 from assistant.core import Assistant
 from ingest.settings import Settings
 
-_API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False,
-                               description="Khóa API, khi máy chủ được cấu hình CDS_API_KEY.")
-_BEARER = HTTPBearer(auto_error=False, description="Cách khác để gửi khóa API (dùng cho ứng dụng kiểu OpenAI).")
+UNKNOWN_SESSION_DETAIL = ("Không có phiên hội thoại này (phiên đã hết hạn, đã bị xóa hoặc chưa từng được mở). "
+                          "Bỏ trống session_id để mở phiên mới.")
 
 
 @lru_cache
@@ -35,38 +32,29 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 
 
-def require_api_key(
-    settings: SettingsDep,
-    api_key: Annotated[str | None, Security(_API_KEY_HEADER)],
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
-) -> None:
-    """When ``settings.api_key`` is set, demand it in X-API-Key or as ``Authorization: Bearer``.
-
-    :raises HTTPException: 401 with a Vietnamese detail when the key is missing or wrong.
-    """
-    if not settings.api_key:
-        return
-    given = api_key or (bearer.credentials if bearer else None)
-    if given is None or not secrets.compare_digest(given.encode(), settings.api_key.encode()):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=("Thiếu hoặc sai khóa API. Gửi khóa trong tiêu đề X-API-Key "
-                    "(hoặc Authorization: Bearer <khóa>)." if given is None else "Khóa API không đúng."),
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-
-def check_limits(settings: Settings, question: str, k: int | None) -> None:
-    """Apply the configured limits on question length and k to a search (``Assistant.ask`` checks its own).
+def check_limits(settings: Settings, text: str, k: int | None, label: str = "Câu hỏi") -> None:
+    """Apply the configured limits on the length of a question (or search text) and on k, as the OpenAPI
+    schema states them; ``label`` names the text in the message.
 
     :raises HTTPException: 422 with a Vietnamese detail naming the limit.
     """
-    if not question.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="Nội dung tìm kiếm đang trống.")
-    if len(question) > settings.max_question_chars:
+    if not text.strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"{label} đang trống.")
+    if len(text) > settings.max_question_chars:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"Nội dung tìm kiếm dài {len(question)} ký tự, vượt giới hạn "
-                                   f"{settings.max_question_chars} ký tự.")
+                            detail=f"{label} dài {len(text)} ký tự, vượt giới hạn {settings.max_question_chars} ký tự.")
     if k is not None and k > settings.max_k:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             detail=f"Số đoạn cần tìm (k) phải từ 1 đến {settings.max_k}, nhận được {k}.")
+
+
+def check_session(assistant: Assistant, settings: Settings, session_id: str | None) -> None:
+    """A session id must have been issued by the server and still be live, unless the settings let
+    clients choose their own (``allow_client_session_ids``).
+
+    :raises HTTPException: 404 for an unknown or expired session.
+    """
+    if session_id is None or settings.allow_client_session_ids:
+        return
+    if not assistant.sessions.exists(session_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=UNKNOWN_SESSION_DETAIL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 
 from assistant.api.deps import AssistantDep
+from assistant.api.errors import clip
 from assistant.api.models import DocumentDetail, DocumentSummary, ErrorOut
 
 router = APIRouter(prefix="/documents", tags=["Tài liệu"])
@@ -26,5 +27,5 @@ def get_document(doc_id: str, assistant: AssistantDep) -> DocumentDetail:
     doc = assistant.index.docstore.get(doc_id)
     if doc is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail=f"Không có tài liệu mã “{doc_id}”. Xem danh sách tại GET /documents.")
+                            detail=f"Không có tài liệu mã “{clip(doc_id)}”. Xem danh sách tại GET /documents.")
     return DocumentDetail.of(doc)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile, 
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.deps import AssistantDep, SettingsDep
+from assistant.api.errors import clip
 from assistant.api.models import ErrorOut
 from assistant.drafting.check import check_draft
 from assistant.drafting.draft import draft_section as build_section
@@ -58,13 +59,13 @@ async def check(file: Annotated[UploadFile, File(description="Bản kế hoạch
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"Tệp {name}: định dạng {suffix or '(không có đuôi)'} không được hỗ trợ; "
-                                   f"hãy gửi một trong các định dạng {', '.join(SUPPORTED_EXTENSIONS)}.")
+                            detail=f"Tệp {clip(name)}: định dạng {clip(suffix) or '(không có đuôi)'} không được "
+                                   f"hỗ trợ; hãy gửi một trong các định dạng {', '.join(SUPPORTED_EXTENSIONS)}.")
     limit = int(settings.max_file_mb * 1024 * 1024)
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                            detail=f"Tệp {name} lớn hơn giới hạn {settings.max_file_mb:g} MB.")
+                            detail=f"Tệp {clip(name)} lớn hơn giới hạn {settings.max_file_mb:g} MB.")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(data)

@@ -1,15 +1,16 @@
 """Request and response bodies of the HTTP service, one model per direction.
 
-The answer contract itself (``Answer``, ``AskRequest``, ``Citation``) lives in ``assistant.schemas``,
+The answer contract itself (``Answer``, ``Citation``) lives in ``assistant.schemas``,
 shared with the CLI, eval and the UI; these are the service's own shapes around it.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from assistant.schemas import Answer
 from ingest.corpus import DocMeta
 from ingest.docstore import StoredDocument
 
@@ -18,15 +19,54 @@ class ErrorOut(BaseModel):
     detail: str  # Vietnamese, for the official using a front end
 
 
-class ChatRequest(BaseModel):
-    question: str = Field(min_length=1, description="Câu hỏi (có thể là câu hỏi nối tiếp trong phiên).")
-    session_id: str | None = Field(None, max_length=64, description="Bỏ trống để mở phiên mới.")
-    k: int | None = Field(None, ge=1, description="Số đoạn truy xuất (mặc định theo cấu hình).")
-    doc_ids: list[str] = []
-    levels: list[str] = []
-    statuses: list[str] = []
-    mode: Literal["extractive", "llm"] | None = None
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+_Name = Annotated[str, Field(max_length=200)]  # a document id, level or status
+# A count of at least 1. In a strict model it still takes 8.0: JSON Schema counts that as the integer 8.
+Count = Annotated[int, Field(ge=1),  # the bound first: after the validator it would reach the schema as "ge"
+                  BeforeValidator(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)]
+# The limits on questions, k and mode depend on the server's settings: create_app writes them into the
+# OpenAPI schema, and the routes enforce them (assistant.api.deps.check_limits).
+_NOT_BLANK = {"pattern": r"\S"}
+
+
+class AskRequest(BaseModel):
+    # strict: JSON types as the schema states them (no "1" for 1, no 0 for false)
+    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [
+        {"question": "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì, hạn khi nào?"},
+        {"question": "Kế hoạch chuyển đổi số cấp xã gồm những nội dung gì?", "k": 5, "levels": ["xã"]},
+    ]})
+
+    question: str = Field(min_length=1, json_schema_extra=_NOT_BLANK,
+                          description="Câu hỏi (có thể là câu hỏi nối tiếp trong phiên).")
+    k: Count | None = Field(None, description="Số đoạn truy xuất (mặc định theo cấu hình).")
+    session_id: str | None = Field(None, pattern=SESSION_ID_PATTERN,
+                                   description="Mã phiên do POST /sessions hoặc POST /chat cấp; bỏ trống: "
+                                               "câu hỏi độc lập.")
+    doc_ids: list[_Name] = Field([], max_length=50, description="Chỉ trả lời từ các tài liệu này (xem GET /documents).")
+    levels: list[_Name] = Field([], max_length=20, description="Cấp: bộ, tỉnh, xã, quốc gia.")
+    statuses: list[_Name] = Field([], max_length=20, description="Tình trạng: draft, in_force, …")
+    mode: Literal["extractive", "llm"] | None = Field(None, description="Bỏ trống: theo cấu hình máy chủ.")
+
+
+class ChatRequest(AskRequest):
+    session_id: str | None = Field(None, pattern=SESSION_ID_PATTERN,
+                                   description="Bỏ trống để mở phiên mới; mã phiên có trong kết quả.")
     stream: bool = Field(False, description="true: trả về luồng SSE (token, citations, done).")
+
+
+class TurnOut(BaseModel):
+    question: str
+    resolved_question: str
+    answer: Answer
+    at: float = Field(description="Thời điểm (Unix, giây).")
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    created: float = Field(description="Thời điểm mở phiên (Unix, giây).")
+    last_used: float
+    expires_at: float = Field(description="Phiên bị xóa nếu không dùng đến thời điểm này.")
+    turns: list[TurnOut]
 
 
 class SearchHit(BaseModel):
