@@ -87,8 +87,9 @@ class TaskRow(_Frozen):
     task: str  # verbatim: sources[0].quote
     result: str  # verbatim result of the record, or a placeholder
     lead: str  # the plan's own body when it leads ("UBND tỉnh [Tên tỉnh]"), else the upper-level lead
-    upstream_lead: str | None  # the upper-level lead as written; None for a task the guidance gives the level
-    lead_reference: str  # "Cơ quan chủ trì cấp trên: Bộ Công an (…, Lĩnh vực IV, nhiệm vụ 6)"
+    # where the row comes from: "Cơ quan chủ trì cấp trên: Bộ Công an (…, Lĩnh vực IV, nhiệm vụ 6)", or the
+    # guidance that gives the task to the level; None once an official has rewritten the lead cell
+    lead_reference: str | None
     role: Literal["chủ trì", "phối hợp"]  # the plan's own body's role
     coordinating: str
     deadline: str
@@ -98,6 +99,7 @@ class TaskRow(_Frozen):
     sources: list[Citation]
     records: list[RecordRef]  # the records and guidance clauses the row merges (first = main)
     funding: str | None = None  # "Kinh phí, nguồn vốn" (danh mục of a plan section only)
+    upstream_lead: str | None = None  # the upper-level lead as written; None for a task the guidance gives the level
 
 
 class TaskTable(_Frozen):
