@@ -73,12 +73,13 @@ def test_national_rows_are_adapted_to_the_province(kb):
     # the province is among "Các bộ, ngành, địa phương" that coordinate: Bộ Công an keeps the lead
     assert (row.role, row.lead, row.upstream_lead) == ("phối hợp", "Bộ Công an", "Bộ Công an")
     assert row.coordinating == "UBND tỉnh [Tên tỉnh]"
-    assert row.lead_reference == ("Cơ quan chủ trì cấp trên: Bộ Công an (Danh mục nhiệm vụ CĐS 2026-2030 (dự thảo), "
-                                  "Lĩnh vực IV, nhiệm vụ 6)")
+    assert row.lead_reference == "(chủ trì theo Danh mục nhiệm vụ CĐS 2026-2030 (dự thảo), Lĩnh vực IV, nhiệm vụ 6)"
     assert (row.deadline, row.deadline_normalised.kind) == ("2026", "year")
     [led] = [r for r in draft_tasks(kb, level="tinh", period="2026-2030").rows
              if r.task.startswith("Bố trí quỹ đất cho các Trung tâm dữ liệu")]
     assert led.role == "chủ trì"  # 002 Lĩnh vực II, nhiệm vụ 4: "UBND tỉnh, thành phố trực thuộc Trung ương"
+    assert (led.lead, led.upstream_lead) == ("UBND tỉnh [Tên tỉnh]", "UBND tỉnh, thành phố trực thuộc Trung ương")
+    assert led.lead_reference.startswith("Cơ quan chủ trì cấp trên: UBND tỉnh, thành phố trực thuộc Trung ương (")
 
 
 def test_renamed_agencies_show_their_current_name_and_the_statement_of_the_change(kb):

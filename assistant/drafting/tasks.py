@@ -266,8 +266,8 @@ def _row(kb: KnowledgeBase, book: Builder, stt: int, cand: _Candidate, area: str
     if main is None:
         upstream = cand.root.upstream if cand.root else None
         cite = sources[0].citation
-        lead_ref = (f"Cơ quan chủ trì cấp trên: {upstream} ({cite})" if upstream
-                    else f"Nhiệm vụ giao cho {_LEVEL_WORD[level]} theo: {cite}")
+        lead_ref = f"Nhiệm vụ giao cho {_LEVEL_WORD[level]} theo: {cite}" if upstream is None else _upstream_ref(
+            cand.role, upstream, cite)
         lead = local if cand.role == LEAD else upstream
         coordinating = "[Cơ quan phối hợp]" if cand.role == LEAD else local
         result, deadline, deadline_source, normalised = "[Kết quả dự kiến]", _deadline_placeholder(framework), None, None
@@ -276,7 +276,7 @@ def _row(kb: KnowledgeBase, book: Builder, stt: int, cand: _Candidate, area: str
         cite = sources[[cand, *cand.merged].index(main)]
         covers = _covers(level, agency)
         upstream = "; ".join(r.display for r in item.leads) or "[nguồn không ghi]"
-        lead_ref = f"Cơ quan chủ trì cấp trên: {upstream} ({cite.citation})"
+        lead_ref = _upstream_ref(cand.role, upstream, cite.citation)
         others = [r.display for r in item.coordinating if not covers(r)]
         if cand.role == LEAD:
             lead, coordinating = local, "; ".join(others) if others else "[Cơ quan phối hợp]"
@@ -293,6 +293,11 @@ def _row(kb: KnowledgeBase, book: Builder, stt: int, cand: _Candidate, area: str
         source_text="; ".join(labels), sources=sources,
         records=[RecordRef(doc_id=c.doc_id, clause_id=c.clause.id, label=c.clause.label) for c in [cand, *cand.merged]],
         funding="[Kinh phí dự kiến, nguồn vốn]" if funding else None)
+
+
+def _upstream_ref(role: str, upstream: str, cite: str) -> str:
+    """Where the row's lead comes from; a partner row shows the upstream lead itself, so only its source."""
+    return f"Cơ quan chủ trì cấp trên: {upstream} ({cite})" if role == LEAD else f"(chủ trì theo {cite})"
 
 
 def _covers(level: str, agency: str | None):
