@@ -19,9 +19,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from assistant.drafting.models import SECTIONS, Period
+
 FRAMEWORKS_NAME = "frameworks.json"
-SECTION_KEYS = ("can-cu", "muc-tieu", "nhiem-vu", "kinh-phi", "to-chuc", "danh-muc")
-PeriodText = Annotated[str, Field(pattern=r"^\d{4}(?:-\d{4})?$")]
 Role = Literal["chủ trì", "phối hợp"]
 
 
@@ -70,7 +70,7 @@ class Required(ClauseRef):
 
 class Framework(_Strict):
     levels: list[Literal["xa", "tinh", "bo"]] = Field(min_length=1)
-    period: PeriodText
+    period: Period
     name: str = Field(min_length=1)
     records: list[str] = []
     tasks: list[TaskRoot] = []
@@ -82,7 +82,7 @@ class Framework(_Strict):
 
     @model_validator(mode="after")
     def _every_section(self) -> Framework:
-        missing = [key for key in SECTION_KEYS if key not in self.sections]
+        missing = [key for key in SECTIONS if key not in self.sections]
         if missing:
             raise ValueError(f"sections lacks {', '.join(missing)}")
         return self
@@ -95,11 +95,6 @@ class Framework(_Strict):
     def end(self) -> tuple[int, int]:
         """The last month of the plan: "2025" -> (2025, 12), "2026-2030" -> (2030, 12)."""
         return int(self.period.split("-")[-1]), 12
-
-    def documents(self) -> set[str]:
-        """Every document id the entry names."""
-        refs = [*self.tasks, *self.required, self.groups, *(p for parts in self.sections.values() for p in parts)]
-        return {r.doc for r in refs} | set(self.records) | ({self.targets.doc} if self.targets else set())
 
 
 class _File(_Strict):
@@ -148,9 +143,6 @@ class Frameworks:
 
     def periods(self) -> list[str]:
         return sorted({period for _, period in self._by_key})
-
-    def levels(self) -> list[str]:
-        return [lv for lv in ("xa", "tinh", "bo") if any(k[0] == lv for k in self._by_key)]
 
     def other_periods(self, level: str, period: str) -> list[Framework]:
         """The frameworks of ``level`` for the other periods, in period order."""
