@@ -17,6 +17,7 @@ from assistant.schemas import Citation
 _FIELD_NAMES = (("task", "Nhiệm vụ"), ("result", "Kết quả thực hiện"), ("lead", "Cơ quan chủ trì"),
                 ("coordinating", "Cơ quan phối hợp"), ("deadline", "Thời hạn hoàn thành"), ("note", "Lưu ý"))
 _LAW_KINDS = ("law",)
+_STANDING = {"draft": " (dự thảo)", "unknown": " (chưa rõ tình trạng)", "expired": " (hết hiệu lực)"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def render(blocks: list[Block], qtype: QuestionType) -> Rendered:
     order: dict[str, float] = {}
     for block in blocks:
         order.setdefault(block.doc.doc.meta.id, -block.score)
-    ordered = sorted(blocks, key=lambda b: (order[b.doc.doc.meta.id], -b.score))
+    # A document of known standing is quoted before one nobody vouches for, whatever their scores.
+    ordered = sorted(blocks, key=lambda b: (_unvouched(b.doc.doc.meta), order[b.doc.doc.meta.id], -b.score))
     citations: list[Citation] = []
     sections = []
     for block in ordered:
@@ -63,10 +65,12 @@ def render(blocks: list[Block], qtype: QuestionType) -> Rendered:
 
 def _header(block: Block, qtype: QuestionType) -> str:
     meta = block.doc.doc.meta
-    title = meta.short_title + (" (dự thảo)" if meta.status == "draft" else "")
+    title = meta.short_title + _STANDING.get(meta.status or "unknown", "")
     label = _label(block.doc, block.units[0].start, block.units[-1].end)
     if qtype.shape == "compare" and block.period and block.period not in label:
         return f"**Theo {title}, {label} (giai đoạn {block.period}):**"
+    if meta.kind in _LAW_KINDS and label.startswith(("Điều", "khoản", "điểm")):
+        return f"**Theo {label} {title}:**"  # cited as lawyers do: "khoản 2 Điều 23 Luật …"
     return f"**Theo {title}, {label}:**"
 
 
@@ -148,4 +152,19 @@ def _warnings(blocks: list[Block]) -> list[str]:
         elif meta.status == "amended":
             note = f" {meta.notes}" if meta.notes else ""
             warnings.append(f"{meta.short_title} đã được sửa đổi, bổ sung; cần đối chiếu văn bản hợp nhất.{note}")
-    return warnings
+        elif meta.status == "expired":
+            warnings.append(f"{meta.short_title} đã hết hiệu lực: chỉ dùng để tham khảo.")
+        elif _unvouched(meta):
+            warnings.append(f"{meta.short_title} chưa rõ số hiệu, cơ quan ban hành và tình trạng hiệu lực: "
+                            "cần kiểm tra nguồn gốc văn bản trước khi sử dụng.")
+    for block in blocks:
+        confidence = block.doc.doc.ocr_confidence(block.units[0].start, block.units[-1].end)
+        if confidence is not None:
+            warnings.append(f"Đoạn trích từ {block.doc.doc.meta.short_title} được nhận dạng từ bản quét (OCR, độ tin "
+                            f"cậy {confidence:.0f}%): cần đối chiếu với bản gốc trước khi sử dụng.")
+    return list(dict.fromkeys(warnings))
+
+
+def _unvouched(meta) -> bool:
+    """A document whose status nobody recorded (an anonymous file added without metadata)."""
+    return (meta.status or "unknown") == "unknown"

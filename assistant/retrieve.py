@@ -7,24 +7,19 @@ import re
 import time
 from dataclasses import dataclass
 
+from assistant.query import Query, Scope, read_query, scope_match, scope_of
 from ingest.index import SearchFilters, SearchMode
 from ingest.pipeline import CorpusIndex
 from ingest.sparse import Bm25Encoder
 from ingest.vietnamese import DiacriticRestorer, expand_abbreviations, has_diacritics, strip_diacritics
 
 _WORD = re.compile(r"\w+")
-# Added to the fused score of a chunk whose section title the question names, and of a chunk whose
-# document is for the level (xã/tỉnh/bộ) or period (2025, 2026-2030) the question names (tuned on calib.jsonl).
+# Added to the fused score of a chunk whose section title the question names (tuned on calib.jsonl), and,
+# per share of the levels (xã/tỉnh/bộ) and periods the question names, to a chunk that is for them, or
+# taken from one that is for another level or period (``assistant.query.scope_match``).
 HEADING_BOOST = 0.3
 SCOPE_BOOST = 0.1
-_LEVELS = {
-    "xã": re.compile(r"\b(?:cấp|của|UBND|ủy ban nhân dân|một|các|mỗi|từng) xã\b(?! hội)|\bcap xa\b", re.I),
-    "tỉnh": re.compile(r"\b(?:cấp|của|UBND|ủy ban nhân dân|một|các|mỗi|từng) tỉnh\b|\bcap tinh\b", re.I),
-    "bộ": re.compile(r"\b(?:cấp|của|một|các|mỗi|từng) bộ\b(?!\s+(?-i:[A-ZĐ]))|\bcap bo\b", re.I),
-}
 _QUOTED = re.compile(r"[\"“”'‘’«»]([^\"“”'‘’«»]{3,120})[\"“”'‘’«»]")
-_PERIOD_2026 = re.compile(r"20(?:26|28)\s*-\s*20(?:27|30)|2025\s*-\s*2027|giai đoạn 2026|giai doan 2026")
-_YEAR_2025 = re.compile(r"(?<![-\d])2025(?!\s*-\s*20)")
 
 
 @dataclass(frozen=True)
@@ -94,12 +89,13 @@ class Retriever:
         return self._restorer_of[1]
 
     def search(self, query: str, k: int = 8, filters: SearchFilters = SearchFilters(),
-               mode: SearchMode = "hybrid") -> SearchResult:
+               mode: SearchMode = "hybrid", reading: Query | None = None) -> SearchResult:
         """Rank passages for ``query``.
 
         :param k: how many passages to return.
         :param filters: restrict to documents, chunk kinds, statuses or levels.
         :param mode: "hybrid" (default), "dense" or "sparse" (the last two for baselines).
+        :param reading: the question's levels and periods when the caller has read them already.
         """
         started = time.perf_counter()
         query = " ".join(query.split())
@@ -110,10 +106,10 @@ class Retriever:
         hits = self.index.store.search(dense, sparse, max(k, self.candidates), filters=filters, mode=mode,
                                        weights=self.weights, prefetch=self.prefetch)
         words = _words(query)
-        levels, periods = query_scope(query)
+        reading = reading or read_query(query)
         quoted = [_words(q) for q in _QUOTED.findall(query) if len(q.split()) >= 2]
         scored = [(h.score + self.heading_boost * _heading_match(words, h.payload.get("headings", ()))
-                   + self.scope_boost * _scope_match(levels, periods, h.payload)
+                   + self.scope_boost * scope_match(reading, payload_scope(h.payload))
                    + self.heading_boost * _quote_match(quoted, h.payload), h)
                   for h in hits]
         ranked = sorted(scored, key=lambda x: (-round(x[0], 6), x[1].id))[:k]
@@ -125,26 +121,9 @@ def _words(text: str) -> str:
     return " " + " ".join(_WORD.findall(strip_diacritics(text.lower()))) + " "
 
 
-def query_scope(query: str) -> tuple[set[str], set[str]]:
-    """The plan levels ("xã", "tỉnh", "bộ") and periods ("2025", "2026-2030") a question names."""
-    levels = {level for level, pattern in _LEVELS.items() if pattern.search(query)}
-    periods = set()
-    if _PERIOD_2026.search(query):
-        periods.add("2026-2030")
-    if _YEAR_2025.search(query):
-        periods.add("2025")
-    return levels, periods
-
-
-def _scope_match(levels: set[str], periods: set[str], payload: dict) -> float:
-    """1 point per named level and per named period the chunk's document is for, scaled to [0, 1]."""
-    named = len(levels) + len(periods)
-    if not named:
-        return 0.0
-    doc_period = payload.get("period") or ""
-    hits = len(levels & set(payload.get("level") or ()))
-    hits += sum(1 for p in periods if p == doc_period or p in doc_period.split("-"))
-    return hits / named
+def payload_scope(payload: dict) -> Scope:
+    """The levels and period a chunk is for, from its breadcrumb and its document's manifest row."""
+    return scope_of(payload.get("breadcrumb", "").split(" › "), payload.get("level"), payload.get("period"))
 
 
 def _quote_match(quoted: list[str], payload: dict) -> float:

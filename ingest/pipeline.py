@@ -285,9 +285,9 @@ def _prepare(entry: CorpusEntry, file: LoadedFile, fingerprint: str, settings: S
     meta = entry.resolved_meta(norm.text)
     parsed = parse_structure(norm.text, meta.id)
     chunks = chunk_document(meta.id, meta.short_title or meta.title, norm.text, parsed, settings.chunk_max_chars)
-    nodes = chunks_to_nodes(chunks, meta, norm)
+    nodes = chunks_to_nodes(chunks, meta, norm, file.ocr_pages)
     stored = StoredDocument(meta=meta, norm=norm, parsed=parsed, source_text=file.text, format=file.format,
-                            node_ids=tuple(n.node_id for n in nodes), notes=file.notes)
+                            node_ids=tuple(n.node_id for n in nodes), notes=file.notes, ocr_pages=file.ocr_pages)
     return _Prepared(entry, file, fingerprint, stored, nodes, coverage(norm.text, chunks))
 
 

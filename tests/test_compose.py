@@ -149,7 +149,7 @@ def test_task_lookup_in_the_004_plan_renders_every_field(assistant: Assistant):
 def test_a_list_question_returns_every_item_in_order(assistant: Assistant):
     answer = _ask(assistant, "Dịch vụ tin cậy gồm những dịch vụ nào theo Luật Giao dịch điện tử?")
     assert _lines(answer)[:5] == [
-        "**Theo Luật Giao dịch điện tử 2023, khoản 1 Điều 28:**",
+        "**Theo khoản 1 Điều 28 Luật Giao dịch điện tử 2023:**",
         "- **1. Dịch vụ tin cậy bao gồm:** [1]",
         "  - a) Dịch vụ cấp dấu thời gian; [1]",
         "  - b) Dịch vụ chứng thực thông điệp dữ liệu; [1]",

@@ -166,6 +166,7 @@ def test_a_question_on_the_scanned_page_is_answered_with_its_clause_cited(tmp_pa
     assert answer.answerable
     assert answer.citations[0].clause == "khoản 2 Điều 1"
     assert answer.citations[0].quote == "2. Luật này không quy định về nội dung, điều kiện, hình thức của giao dịch."
+    assert any("nhận dạng từ bản quét (OCR" in w for w in answer.warnings), answer.warnings
 
 
 @needs_ocr

@@ -1,0 +1,140 @@
+"""One reading of a question: the plan level, period and article it names, read once and carried on.
+
+Retrieval ranks by it (a chunk of the level and period asked for before one of another level or
+period), composition answers a named article with that article, and rendering says when the answer
+comes from another level than the one asked for. A chunk's own level and period are read from its
+breadcrumb, innermost heading first, so the commune guide's "Khung kế hoạch … cấp bộ, tỉnh" section
+speaks for provinces although the guide as a whole is for communes; where no heading says, the
+document's manifest row does.
+
+>>> read_query("Phần Tổ chức thực hiện của kế hoạch cấp tỉnh giai đoạn 2026-2030 viết thế nào?").levels
+('tỉnh',)
+>>> read_query("Theo Luật Giao dịch điện tử, khoản 2 Điều 23 quy định gì?").article
+ArticleRef(article=23, clause=2, point=None)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# "cấp xã", "UBND xã", "Xã có cần …"; "xã hội" is no commune. Unaccented forms ("cap xa") too.
+_LEVEL_PATTERNS = {
+    "xã": re.compile(r"(?:\b(?:cấp|của|UBND|ủy ban nhân dân|uỷ ban nhân dân|một|các|mỗi|từng|tại)\s+(?:xã|phường)"
+                     r"|^(?:xã|phường))\b(?!\s+hội)|\bcap (?:xa|phuong)\b(?!\s+hoi)", re.IGNORECASE),
+    "tỉnh": re.compile(r"(?:\b(?:cấp|của|UBND|ủy ban nhân dân|uỷ ban nhân dân|một|các|mỗi|từng|tại)\s+tỉnh"
+                       r"|^tỉnh)\b|\bcap tinh\b", re.IGNORECASE),
+    "bộ": re.compile(r"\b(?:cấp|của|một|các|mỗi|từng)\s+bộ\b(?!\s+(?-i:[A-ZĐ]))|\bcấp bộ\b|\bcap bo\b", re.IGNORECASE),
+}
+# A heading that names the levels it is for: "cấp xã", "cấp bộ, tỉnh", "cấp tỉnh".
+_HEADING_LEVEL = re.compile(r"\bcấp\s+((?:bộ|tỉnh|xã|huyện)(?:\s*(?:,|và|/)\s*(?:bộ|tỉnh|xã|huyện))*)", re.IGNORECASE)
+# A year or a span of years; not one inside a document number ("20/2023/QH15", "749/QĐ-TTg").
+_PERIOD = re.compile(r"(?<![/\d-])((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)\d\d))?(?![/\d])")
+_ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s*,?\s+)?điều\s+(\d{1,3})\b", re.IGNORECASE)
+_LEVEL_WORDS = {"xã": "xã", "phường": "xã", "tỉnh": "tỉnh", "bộ": "bộ", "huyện": "huyện"}
+_NATIONAL = "quốc gia"
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """An article the question names: "điểm a khoản 2 Điều 23" -> (23, 2, "a")."""
+
+    article: int
+    clause: int | None = None
+    point: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the legal parser labels that clause: "điểm a khoản 2 Điều 23"."""
+        parts = [f"điểm {self.point}"] if self.point else []
+        if self.clause is not None:
+            parts.append(f"khoản {self.clause}")
+        return " ".join([*parts, f"Điều {self.article}"])
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a question names besides its words: plan levels, periods and an article."""
+
+    text: str
+    levels: tuple[str, ...]  # "xã", "tỉnh", "bộ"
+    periods: tuple[tuple[int, int], ...]  # (2026, 2030); (2025, 2025)
+    article: ArticleRef | None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The levels and period a chunk or clause is for; empty where nothing says."""
+
+    levels: frozenset[str]
+    period: tuple[int, int] | None
+
+
+def read_query(text: str) -> Query:
+    """Read the levels, periods and article ``text`` names (see the module docstring)."""
+    text = " ".join(text.split())
+    levels = tuple(level for level, pattern in _LEVEL_PATTERNS.items() if pattern.search(text))
+    article = None
+    if m := _ARTICLE.search(text):
+        article = ArticleRef(int(m.group(3)), int(m.group(2)) if m.group(2) else None,
+                             m.group(1).lower() if m.group(1) else None)
+    return Query(text, levels, read_periods(text), article)
+
+
+def read_periods(text: str) -> tuple[tuple[int, int], ...]:
+    """Years and spans of years ``text`` names, in order: "giai đoạn 2026-2030" -> ((2026, 2030),)."""
+    found = []
+    for m in _PERIOD.finditer(text):
+        start = int(m.group(1))
+        end = int(m.group(2)) if m.group(2) else start
+        if start <= end:
+            found.append((start, end))
+    return tuple(dict.fromkeys(found))
+
+
+def scope_of(headings: Sequence[str], doc_levels: Iterable[str] | None, doc_period: str | None) -> Scope:
+    """The scope of a chunk: the innermost heading naming a level (a period) decides, else the
+    document's own levels (period). ``headings`` run outermost first, the document title included."""
+    levels: frozenset[str] | None = None
+    period: tuple[int, int] | None = None
+    for heading in reversed(headings):
+        if levels is None and (m := _HEADING_LEVEL.search(heading)):
+            levels = frozenset(_LEVEL_WORDS[w.lower()] for w in re.findall(r"bộ|tỉnh|xã|huyện", m.group(1), re.I))
+        if period is None and (found := read_periods(heading)):
+            period = (min(p[0] for p in found), max(p[1] for p in found))
+    if levels is None:
+        levels = frozenset(_LEVEL_WORDS.get(level, level) for level in doc_levels or ())
+    if period is None and doc_period and (found := read_periods(doc_period)):
+        period = (min(p[0] for p in found), max(p[1] for p in found))
+    return Scope(levels, period)
+
+
+def scope_match(query: Query, scope: Scope) -> float:
+    """From -1 to 1: the share of the levels and periods the question names that the scope is for,
+    less the share it is for another of. National documents and documents of no stated level are
+    neither for nor against a level; a scope without a period neither for nor against a period."""
+    named = len(query.levels) + len(query.periods)
+    if not named:
+        return 0.0
+    score = 0
+    local = scope.levels - {_NATIONAL}
+    for level in query.levels:
+        if local:
+            score += 1 if level in local else -1
+    if scope.period is not None:
+        for start, end in query.periods:
+            score += 1 if start <= scope.period[1] and scope.period[0] <= end else -1
+    return score / named
+
+
+def other_level(query: Query, scopes: Iterable[Scope]) -> str | None:
+    """The level the answer's sources are for when none is one the question asked for ("xã" for a
+    province question answered from the commune guide); None when they match or nothing says."""
+    if not query.levels:
+        return None
+    local = [s.levels - {_NATIONAL} for s in scopes]
+    local = [levels for levels in local if levels]
+    if not local or any(set(query.levels) & levels for levels in local):
+        return None
+    return ", ".join(sorted(set().union(*local)))
