@@ -43,6 +43,7 @@ def open_index(settings: Settings, progress: bool = True) -> CorpusIndex:
 
     :raises IngestError: the index cannot be opened (for example another process holds it) or refreshed.
     """
+    refuse_if_held(settings)
     from ingest.pipeline import CorpusIndex
 
     index = CorpusIndex.open(settings)
@@ -51,6 +52,23 @@ def open_index(settings: Settings, progress: bool = True) -> CorpusIndex:
     if report is not None:
         _print_report(report, err=True)
     return index
+
+
+def refuse_if_held(settings: Settings) -> None:
+    """Refuse at once, before the index and its engine are even imported, when another process holds it.
+
+    :raises IndexLockedError: the embedded index is open in another process.
+    """
+    from assistant.local_service import index_locked
+    from ingest.errors import IndexLockedError
+
+    if settings.qdrant_url or settings.qdrant_path:
+        return
+    engine = sys.modules.get("ingest.index")  # not imported yet: this process cannot have the index open
+    if engine is not None and engine.open_in_this_process(settings.index_dir):
+        return
+    if index_locked(settings.index_dir):
+        raise IndexLockedError(settings.index_dir.resolve())
 
 
 def service_client(settings: Settings) -> ServiceClient | None:
@@ -151,10 +169,12 @@ def ingest(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet: bo
         _ingest_through(client, settings, paths, given, rebuild)
         return
     from ingest.errors import IngestError
-    from ingest.intake import add_documents
-    from ingest.pipeline import CorpusIndex
 
     try:
+        refuse_if_held(settings)
+        from ingest.intake import add_documents
+        from ingest.pipeline import CorpusIndex
+
         index = CorpusIndex.open(settings, rebuild=rebuild)
         _announce(index)
         intake = add_documents(index, paths, given or None, progress=not quiet)
@@ -223,12 +243,13 @@ def search(settings: Settings, query: str, k: int | None, as_json: bool, doc_ids
             out = call_service(client, "GET", "/search", params=params)
             hits, millis = out["passages"], out["timings_ms"]["retrieve"]
     else:
-        from assistant.retrieve import Retriever
         from ingest.errors import IngestError
-        from ingest.index import SearchFilters
 
         try:
             index = open_index(settings)
+            from assistant.retrieve import Retriever
+            from ingest.index import SearchFilters
+
             result = Retriever(index).search(query, k=k, mode=mode, filters=SearchFilters(
                 doc_ids=doc_ids, kinds=kinds, statuses=statuses, levels=levels))
         except IngestError as exc:

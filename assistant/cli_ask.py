@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from assistant.cli import call_service, open_index, service_client
+from assistant.cli import call_service, open_index, refuse_if_held, service_client
 from assistant.schemas import Answer
 from ingest.settings import Settings
 
@@ -41,6 +41,7 @@ def ask(settings: Settings, question: str, as_json: bool, k: int | None, doc_ids
                 **({"k": k} if k is not None else {}), **({"session_id": session_id} if session_id else {})}
         answer = Answer.model_validate(call_service(client, "POST", "/ask", json_body=body))
     else:
+        _refuse_if_held(settings)
         _check(settings, question, k, session_id)
         assistant = _open(settings)
         try:
@@ -115,6 +116,15 @@ def render_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def _refuse_if_held(settings: Settings) -> None:
+    from ingest.errors import IngestError
+
+    try:
+        refuse_if_held(settings)
+    except IngestError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _check(settings: Settings, question: str, k: int | None, session_id: str | None) -> None:
     from assistant.core import QuestionError, validate_question
 
@@ -125,13 +135,14 @@ def _check(settings: Settings, question: str, k: int | None, session_id: str | N
 
 
 def _open(settings: Settings) -> Assistant:
-    from assistant.core import Assistant
     from ingest.errors import IngestError
 
     try:
         index = open_index(settings)
     except IngestError as exc:
         raise click.ClickException(str(exc)) from exc
+    from assistant.core import Assistant
+
     try:
         return Assistant(settings, index)
     except ValueError as exc:  # the abstention model file is missing or stale

@@ -17,10 +17,13 @@ over HTTP (``assistant.api.ingest``), which only a user of this machine's data d
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
+import signal
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -84,11 +87,20 @@ def advertise(data_dir: Path, host: str, port: int, command: str) -> Iterator[Se
                                       "Dùng dịch vụ đó, hoặc dừng nó trước khi chạy lệnh này.") from None
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(asdict(record), f)
+    # `kill` (SIGTERM) would end the process without unwinding; uvicorn re-raises it after its shutdown.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit) if main_thread else None
     try:
         yield record
     finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         if find_service(data_dir) == record:
             path.unlink(missing_ok=True)
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def is_alive(pid: int) -> bool:
@@ -118,3 +130,20 @@ def check_port(host: str, port: int, option: str) -> None:
         except OSError as exc:
             raise ServiceConflict(f"Không mở được cổng {port} trên {host} ({exc.strerror}). Cổng có thể đang "
                                   f"được dùng: chọn cổng khác bằng {option}.") from exc
+
+
+def index_locked(index_dir: Path) -> bool:
+    """Whether another process holds the embedded index at ``index_dir``, found in microseconds and without
+    importing the engine: Qdrant Edge takes an exclusive flock on the shard's WAL folder while it is open.
+    (Should that ever change, opening the index still refuses, only later.)"""
+    try:
+        fd = os.open(index_dir / "wal", os.O_RDONLY)
+    except OSError:  # no index yet
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -18,4 +18,11 @@ class StoreError(IngestError):
 
 
 class IndexLockedError(StoreError):
-    """Another process holds the embedded index (the engine admits one at a time)."""
+    """Another process holds the embedded index at ``path`` (the engine admits one at a time)."""
+
+    def __init__(self, path: object):
+        super().__init__(
+            f"{path}: chỉ mục đang được một tiến trình khác mở (ví dụ `cds serve`, `cds ui` hoặc một lệnh `cds` "
+            "đang lập chỉ mục). Hãy chờ tiến trình đó xong hoặc dừng nó; để nhiều tiến trình dùng chung chỉ mục, "
+            "chạy máy chủ Qdrant và đặt CDS_QDRANT_URL."
+        )

@@ -280,6 +280,12 @@ class EdgeVectorStore:
             _OPEN_SHARDS.pop(Path(self.path), None)
 
 
+def open_in_this_process(path: Path) -> bool:
+    """Whether this process has the shard at ``path`` open (``EdgeVectorStore.open`` returns that one)."""
+    store = _OPEN_SHARDS.get(path.resolve())
+    return store is not None and store._shard is not None
+
+
 def _open_shard(path: Path, dim: int) -> Any:
     config = E.EdgeConfig(
         vectors={DENSE: E.EdgeVectorParams(size=dim, distance=E.Distance.Cosine)},
@@ -296,11 +302,7 @@ def _open_shard(path: Path, dim: int) -> Any:
     except Exception as exc:  # the engine raises bare Exception with a message
         message = str(exc)
         if "WouldBlock" in message:
-            raise IndexLockedError(
-                f"{path}: chỉ mục đang được một tiến trình khác mở (ví dụ `cds serve`, `cds ui` hoặc một lệnh `cds` "
-                "đang lập chỉ mục). Hãy chờ tiến trình đó xong hoặc dừng nó; để nhiều tiến trình dùng chung chỉ mục, "
-                "chạy máy chủ Qdrant và đặt CDS_QDRANT_URL."
-            ) from exc
+            raise IndexLockedError(path) from exc
         if "incompatible" in message.lower():
             raise StoreError(
                 f"{path}: the index was built with another embedder ({message}). "

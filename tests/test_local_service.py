@@ -146,7 +146,7 @@ def test_search_and_ask_through_the_service_print_what_they_print_without_it(set
                                                      ("ask", QUESTION, "--json")]}
     served.terminate()
     served.wait(timeout=30)
-    assert find_service(setup.data_dir) is None  # the service removed its record on the way out
+    assert not (setup.data_dir / RECORD_NAME).exists()  # the service removed its record on the way out
     for args, through in remote.items():
         assert through.exit_code == 0, through.output
         assert through.stderr == ""
