@@ -54,13 +54,15 @@ def draft_into(b: Builder, framework: Framework, section: str, level: str, area:
         if section == "nhiem-vu" and not _has_groups(b, part):
             if not area:  # the solutions part: not one area's
                 _open(b, part, i)
-                b.bullets(part.doc, part.clause, kind="text", depth=_depth(part, i), classify=_classify)
+                b.bullets(part.doc, part.clause, kind="text", depth=_depth(part, i), classify=_classifier(b, part))
             continue
         _open(b, part, i)
         if section == "nhiem-vu":
+            if b.kb.clause(part.doc, part.clause).kind != "bullet":  # a bullet part's text is its heading's
+                b.body(part.doc, part.clause, kind=_classifier(b, part), depth=1)
             emitted += _groups(b, part, area, depth=1)
         else:
-            b.bullets(part.doc, part.clause, kind="text", depth=_depth(part, i), classify=_classify)
+            b.bullets(part.doc, part.clause, kind="text", depth=_depth(part, i), classify=_classifier(b, part))
     if section == "nhiem-vu" and area and not emitted:
         b.note(f"[Khung kế hoạch không có nhóm nhiệm vụ riêng cho lĩnh vực {AREAS[area]}; xem các nhiệm vụ của lĩnh vực "
                "này trong Danh mục nhiệm vụ.]")
@@ -92,7 +94,6 @@ def _open(b: Builder, part: Part, index: int) -> None:
         _head(b, part.doc, part.clause, part.number, _depth(part, index))
     elif clause.kind != "paragraph":
         b.heading(part.doc, part.clause, part.number, _depth(part, index))
-        b.body(part.doc, part.clause, kind=_classify_sentence, sentences=True, depth=_depth(part, index))
 
 
 def _cite_title(b: Builder, part: Part):
@@ -103,6 +104,11 @@ def _cite_title(b: Builder, part: Part):
     return b.cite(part.doc, *line_span(doc, clause), clause)
 
 
+def _classifier(b: Builder, part: Part):
+    """How a part's lines are read: a training document (manifest kind) explains, a framework proposes."""
+    return _explains if b.kb.document(part.doc).meta.kind == "training" else _classify
+
+
 def _classify(text: str) -> str | None:
     """Framework instructions are guidance; statements a plan can take over are text; asides to trainees go."""
     if _ASIDE.search(text):
@@ -110,8 +116,8 @@ def _classify(text: str) -> str | None:
     return "guidance" if _INSTRUCTION.search(text) else "text"
 
 
-def _classify_sentence(text: str) -> str | None:
-    """A section's introduction is guidance (asides to trainees dropped)."""
+def _explains(text: str) -> str | None:
+    """Training material explains how to write a section: all guidance (asides to trainees dropped)."""
     return None if _ASIDE.search(text) else "guidance"
 
 
