@@ -125,10 +125,9 @@ class Builder:
         self.items.append(item)
         return item
 
-    def placeholder(self, text: str, depth: int = 0, bullet: bool = False, why: list[Citation] | None = None) -> None:
+    def placeholder(self, text: str, depth: int = 0, bullet: bool = False) -> None:
         """Something only the drafter can fill in; ``text`` must be wholly in square brackets."""
-        self.items.append(DraftItem(kind="placeholder", text=_bracketed(text), depth=depth, bullet=bullet,
-                                    sources=why or []))
+        self.items.append(DraftItem(kind="placeholder", text=_bracketed(text), depth=depth, bullet=bullet))
 
     def note(self, text: str, why: list[Citation] | None = None, depth: int = 0) -> None:
         """A remark for the drafter (wholly in square brackets)."""
@@ -137,18 +136,16 @@ class Builder:
     # --- clause contents -----------------------------------------------------------------------------
 
     def body(self, doc_id: str, clause_id: str, kind: str | Callable[[str], str | None] = "guidance",
-             depth: int = 0, sentences: bool = False, trim: str | None = None) -> int:
+             depth: int = 0) -> int:
         """The clause's own text: what follows its title on the heading line, then its loose lines.
 
-        :param kind: the kind of every piece, or a function of a piece's text giving its kind (None: skip).
-        :param sentences: one item per sentence instead of per line.
-        :param trim: a pattern; a piece is cut before its first match (drops asides to trainees).
+        :param kind: the kind of every line, or a function of a line's text giving its kind (None: skip).
         :returns: how many items were added.
         """
         doc, clause = self.kb.document(doc_id), self.kb.clause(doc_id, clause_id)
         spans = [s for s in [inline_body(doc, clause)] if s] + own_lines(doc, clause)
         added = 0
-        for start, end in self._pieces(doc, spans, sentences, trim):
+        for start, end in spans:
             piece_kind = kind(doc.text[start:end]) if callable(kind) else kind
             if piece_kind:
                 self.span(piece_kind, doc_id, start, end, depth=depth)
@@ -156,11 +153,12 @@ class Builder:
         return added
 
     def bullets(self, doc_id: str, clause_id: str, kind: str = "text", depth: int = 0,
-                classify: Callable[[str], str | None] | None = None) -> int:
+                classify: Callable[[str], str | None] | None = None, sentences: bool = False) -> int:
         """Everything under a clause in document order: sub-headings with their text, bullets and items
         (as ``kind``), loose lines (a caption becomes a heading, a list lead-in guidance, other lines
         ``classify(text)`` or ``kind``).
 
+        :param sentences: classify loose text sentence by sentence (training prose mixes guidance and asides).
         :returns: how many items were added.
         """
         doc, clause = self.kb.document(doc_id), self.kb.clause(doc_id, clause_id)
@@ -172,17 +170,18 @@ class Builder:
                 added += 1
         for piece in self._contents(doc, clause):
             if isinstance(piece, tuple):
-                added += self._loose(doc_id, *piece, classify(doc.text[piece[0]:piece[1]]) if classify else kind, depth)
+                for start, end in sentence_spans(doc.text, *piece) if sentences else [piece]:
+                    added += self._loose(doc_id, start, end, classify(doc.text[start:end]) if classify else kind, depth)
             elif piece.kind in ("section", "item") and (_children(doc, piece) or own_lines(doc, piece)
                                                          or inline_body(doc, piece)):
                 self.heading(doc_id, piece.id, piece.number if _NUMBER.match(piece.number) else None, depth=depth)
-                added += 1 + self.bullets(doc_id, piece.id, kind, depth, classify)
+                added += 1 + self.bullets(doc_id, piece.id, kind, depth, classify, sentences)
             else:
                 start, end = line_span(doc, piece)
                 if end > start:
                     self.span(kind, doc_id, start, end, depth=depth, bullet=True, clause=piece)
                     added += 1
-                added += self.bullets(doc_id, piece.id, kind, depth + 1, classify)
+                added += self.bullets(doc_id, piece.id, kind, depth + 1, classify, sentences)
         return added
 
     def _loose(self, doc_id: str, start: int, end: int, kind: str | None, depth: int) -> int:
@@ -203,16 +202,6 @@ class Builder:
         children = [c for c in _children(doc, clause) if c.start >= clause.heading_end]
         lines = own_lines(doc, clause)
         yield from sorted([*lines, *children], key=lambda p: p[0] if isinstance(p, tuple) else p.start)
-
-    @staticmethod
-    def _pieces(doc: StoredDocument, spans: list[tuple[int, int]], sentences: bool,
-                trim: str | None) -> Iterator[tuple[int, int]]:
-        for start, end in spans:
-            for s, e in (sentence_spans(doc.text, start, end) if sentences else [(start, end)]):
-                if trim and (m := re.search(trim, doc.text[s:e])):
-                    e = _rstrip(doc.text, s, s + m.start(), " ,;")
-                if e > s:
-                    yield s, e
 
     def _bases(self, text: str) -> list[LegalBasisMark]:
         return [self.mark(ref) for ref in find_references(text)]

@@ -54,7 +54,8 @@ def draft_into(b: Builder, framework: Framework, section: str, level: str, area:
         if section == "nhiem-vu" and not _has_groups(b, part):
             if not area:  # the solutions part: not one area's
                 _open(b, part, i)
-                b.bullets(part.doc, part.clause, kind="text", depth=_depth(part, i), classify=_classifier(b, part))
+                b.bullets(part.doc, part.clause, kind="text", depth=_depth(part, i), classify=_classifier(b, part),
+                          sentences=_training(b, part))
             continue
         _open(b, part, i)
         if section == "nhiem-vu":
@@ -62,7 +63,8 @@ def draft_into(b: Builder, framework: Framework, section: str, level: str, area:
                 b.body(part.doc, part.clause, kind=_classifier(b, part), depth=1)
             emitted += _groups(b, part, area, depth=1)
         else:
-            b.bullets(part.doc, part.clause, kind="text", depth=_depth(part, i), classify=_classifier(b, part))
+            b.bullets(part.doc, part.clause, kind="text", depth=_depth(part, i), classify=_classifier(b, part),
+                      sentences=_training(b, part))
     if section == "nhiem-vu" and area and not emitted:
         b.note(f"[Khung kế hoạch không có nhóm nhiệm vụ riêng cho lĩnh vực {AREAS[area]}; xem các nhiệm vụ của lĩnh vực "
                "này trong Danh mục nhiệm vụ.]")
@@ -104,9 +106,13 @@ def _cite_title(b: Builder, part: Part):
     return b.cite(part.doc, *line_span(doc, clause), clause)
 
 
+def _training(b: Builder, part: Part) -> bool:
+    return b.kb.document(part.doc).meta.kind == "training"
+
+
 def _classifier(b: Builder, part: Part):
     """How a part's lines are read: a training document (manifest kind) explains, a framework proposes."""
-    return _explains if b.kb.document(part.doc).meta.kind == "training" else _classify
+    return _explains if _training(b, part) else _classify
 
 
 def _classify(text: str) -> str | None:
