@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,8 +18,14 @@ from assistant.drafting.knowledge import KnowledgeBase
 from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT, Settings
 
+if TYPE_CHECKING:  # Playwright is imported by the browser tests only
+    from playwright.sync_api import Browser, BrowserContext, Route
+
 CORPUS_DIR = REPO_ROOT / "corpus"
 DATASETS_DIR = REPO_ROOT / "eval" / "datasets"
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by tests/run_all.sh
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +77,33 @@ def cli_settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) ->
     folder = tmp_path_factory.getbasetemp() / "draft-cli"
     folder.mkdir(exist_ok=True)
     return make_settings(folder, embed_cache)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium driven by Playwright, for the browser tests of a module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def refuse_other_hosts(context: BrowserContext, base_url: str) -> list[str]:
+    """Cut ``context`` off the network: every request not to ``base_url`` is aborted. Returns the list the
+    refused URLs are recorded in, for a test to assert on."""
+    outside: list[str] = []
+
+    def refuse(route: Route) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", refuse)
+    return outside
 
 
 def windows_1258(text: str) -> bytes:

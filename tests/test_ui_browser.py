@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from assistant.core import Assistant
 from assistant.drafting.knowledge import KnowledgeBase
@@ -25,14 +25,11 @@ from ingest.errors import LoadError
 from ingest.load import load_file
 from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT, Settings
-from tests.conftest import DATASETS_DIR
+from tests.conftest import DATASETS_DIR, refuse_other_hosts
 from tests.live_servers import serve_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 TIMEOUT_MS = 120_000  # two shared cores: answering, drafting and ingesting can take a while
 expect.set_options(timeout=TIMEOUT_MS)
@@ -64,14 +61,6 @@ def server_app_url(server_index: CorpusIndex) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser: Browser, app_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh browser session on the app; a screenshot of the final state is kept for every test."""
@@ -85,16 +74,7 @@ def server_page(browser: Browser, server_app_url: str, request: pytest.FixtureRe
 
 def _open(browser: Browser, app_url: str, name: str) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="vi-VN")
-    outside: list[str] = []
-
-    def refuse_outside(route: Route) -> None:
-        if route.request.url.startswith(app_url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", refuse_outside)
+    outside = refuse_other_hosts(context, app_url)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)

@@ -56,8 +56,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         if owned:
             app.state.assistant.close()
 
-    # FastAPIOffline serves Swagger UI and ReDoc from files in its package: /docs works with no Internet.
-    app = FastAPIOffline(title="Trợ lý chuyển đổi số (CĐS)", version="0.1.0", lifespan=lifespan,
+    # FastAPIOffline serves Swagger UI from files in its package, so /docs works with no Internet. No ReDoc:
+    # its page fetches a logo from Redocly's CDN; no validator badge: Swagger UI would call swagger.io for it.
+    app = FastAPIOffline(title="Trợ lý chuyển đổi số (CĐS)", version="0.1.0", lifespan=lifespan, redoc_url=None,
+                         swagger_ui_parameters={"validatorUrl": None},
                          description=_DESCRIPTION.format(max_body_mb=settings.max_body_mb,
                                                          max_file_mb=settings.max_file_mb))
     app.dependency_overrides[get_settings] = lambda: settings
