@@ -10,12 +10,17 @@ they say where to look, not what to find.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import pickle
 import re
+import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant._units import DocUnits, Unit
 from ingest.sparse import analyse as _analyse
@@ -69,6 +74,7 @@ class Lexicon:
         df: Counter[str] = Counter()
         self._doc_names: dict[str, frozenset[str]] = {}
         self._numbers: set[str] = set()  # document numbers of the corpus, as _reference() writes them
+        self._leading_numbers: set[str] = set()  # their leading figures: "142" of "142/2026/NĐ-CP"
         self._laws: list[str] = []  # law names without "Luật", without diacritics
         for doc in documents:
             for unit in doc.units:
@@ -82,6 +88,8 @@ class Lexicon:
                                                  and t not in _DOC_NAME_STOP)
             if meta.number:
                 self._numbers.add(_reference(meta.number))
+                if lead := re.match(r"\s*(\d+)", meta.number):  # "142" of "142/2026/NĐ-CP"
+                    self._leading_numbers.add(lead.group(1))
             if meta.kind == "law":
                 self._laws.append(_plain(meta.title).removeprefix("luat "))
         # Words many documents' names share ("KH CĐS", "kế hoạch") say little about which one is meant.
@@ -158,7 +166,7 @@ class Lexicon:
     def is_document_number(self, figure: str) -> bool:
         """Whether a bare number is the number of a corpus document ("3816" of "3816/BTTTT-CĐSQG")."""
         digits = re.sub(r"\D", "", figure)
-        return bool(digits) and any(n.startswith(digits) and not n[len(digits):][:1].isdigit() for n in self._numbers)
+        return bool(digits) and digits in self._leading_numbers
 
     def unknown_documents(self, question: str) -> list[str]:
         """Documents the question cites that are not in the corpus: a number ("47/2024/NĐ-CP") that
@@ -202,6 +210,41 @@ class Lexicon:
                               if c.title and not (c.id == unit.clause_id and unit.kind == "heading"))
             cached = self._context[key] = frozenset(analyse(titles)) if titles else frozenset()
         return cached
+
+
+def load_lexicon(documents: Iterable[DocUnits], folder: Path, corpus_key: str | None) -> Lexicon:
+    """The Lexicon of ``documents``, read from ``folder`` when it was built for the same corpus
+    (``corpus_key``, e.g. the index's snapshot; None: never stored) by the same code; otherwise built and
+    stored there. Building analyses every unit of the corpus (about a second on 2 cores, paid by every
+    `cds ask` process); reading it back takes a few tens of milliseconds. The file is derived data in
+    the user's own data directory, like the index."""
+    if corpus_key is None:
+        return Lexicon(documents)
+    path = folder / "lexicon.pickle"
+    key = f"{corpus_key}|{_code_key()}"
+    try:
+        with path.open("rb") as f:
+            stored_key, lexicon = pickle.load(f)
+        if stored_key == key and isinstance(lexicon, Lexicon):
+            return lexicon
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError):
+        pass  # missing, torn or written by other code: build it again
+    lexicon = Lexicon(documents)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".lexicon-")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump((key, lexicon), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)  # readers see the old file or the new one, never half of one
+    return lexicon
+
+
+def _code_key() -> str:
+    """Hash of the code a Lexicon's content depends on: the assistant package and the ingest analyser."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(_analyse.__code__.co_filename).parent):
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def analyse(text: str) -> list[str]:
