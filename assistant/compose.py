@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant._lexicon import Lexicon, QueryTerms, analyse
+from assistant._lexicon import Lexicon, QueryTerms, analyse, load_lexicon
 from assistant._qtype import QuestionType, classify
 from assistant._render import Block, Rendered, render
 from assistant._slots import expected_value
@@ -224,7 +224,8 @@ class Composer:
         with self._lock:
             if self._lexicon is None or snapshot != self._snapshot:
                 docs = {d.meta.id: document_units(d) for d in self.index.docstore.documents()}
-                self._docs, self._lexicon, self._snapshot = docs, Lexicon(docs.values()), snapshot
+                lexicon = load_lexicon(docs.values(), self.index.settings.data_dir, snapshot)
+                self._docs, self._lexicon, self._snapshot = docs, lexicon, snapshot
             return self._docs, self._lexicon
 
 
