@@ -72,7 +72,7 @@ def test_national_rows_are_adapted_to_the_province(kb):
     [row] = [r for r in table.rows if r.task == "Xây dựng Hệ thống phòng vệ mạng quốc gia"]
     # the province is among "Các bộ, ngành, địa phương" that coordinate: Bộ Công an keeps the lead
     assert (row.role, row.lead, row.upstream_lead) == ("phối hợp", "Bộ Công an", "Bộ Công an")
-    assert row.coordinating == "UBND tỉnh [Tên tỉnh]"
+    assert row.coordinating == "UBND tỉnh [Tên tỉnh]; Các bộ, ngành, địa phương"
     assert row.lead_reference == "(chủ trì theo Danh mục nhiệm vụ CĐS 2026-2030 (dự thảo), Lĩnh vực IV, nhiệm vụ 6)"
     assert (row.deadline, row.deadline_normalised.kind) == ("2026", "year")
     [led] = [r for r in draft_tasks(kb, level="tinh", period="2026-2030").rows

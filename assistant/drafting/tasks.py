@@ -274,10 +274,10 @@ def _row(kb: KnowledgeBase, book: Builder, stt: int, cand: _Candidate, area: str
     else:
         item = main.item
         cite = sources[[cand, *cand.merged].index(main)]
-        covers = _covers(level, agency)
         upstream = "; ".join(r.display for r in item.leads) or "[nguồn không ghi]"
         lead_ref = _upstream_ref(cand.role, upstream, cite.citation)
-        others = [r.display for r in item.coordinating if not covers(r)]
+        # a collective ("Các bộ, ngành, địa phương") stays: it names the other ministries and provinces too
+        others = [r.display for r in item.coordinating if not (entry and r.current == entry.current)]
         if cand.role == LEAD:
             lead, coordinating = local, "; ".join(others) if others else "[Cơ quan phối hợp]"
         else:
