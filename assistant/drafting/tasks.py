@@ -112,16 +112,16 @@ def record_role(item: TaskItem, level: str, agency: str | None = None) -> str | 
     coordinating bodies otherwise. Communes and provinces never lead what only the centre does.
     """
     entry = lookup(agency) if agency else None
-    word = _LEVEL_WORD[level]
     covers = _covers(level, agency)
+    central = any(r.kind in _CENTRAL for r in item.leads)
+    centre_only = level != "bo" and _central_only(item.record.task.text)
     if level == "xa":
-        local = any(word in r.levels or "tỉnh" in r.levels for r in item.leads + item.coordinating)
-        if any(word in r.levels for r in item.leads) and not _central_only(item.record.task.text):
+        if any(covers(r) for r in item.leads) and not central and not centre_only:
             return LEAD
-        return PARTNER if local and _grassroots(item.record.task.text) else None
+        localities = any(covers(r) or "tỉnh" in r.levels for r in item.leads + item.coordinating)
+        return PARTNER if localities and _grassroots(item.record.task.text) else None
     itself = entry is not None and any(r.current == entry.current for r in item.leads)
-    collective = any(covers(r) for r in item.leads) and not any(r.kind in _CENTRAL for r in item.leads)
-    if itself or (collective and not (level == "tinh" and _central_only(item.record.task.text))):
+    if itself or (any(covers(r) for r in item.leads) and not central and not centre_only):
         return LEAD
     return PARTNER if any(covers(r) for r in item.leads + item.coordinating) else None
 
