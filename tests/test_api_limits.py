@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
 from assistant.core import Assistant
@@ -58,6 +59,12 @@ def test_the_key_is_checked_before_the_body_is_read(base_url: str) -> None:
                                               "(hoặc Authorization: Bearer <khóa>)."}
     wrong = httpx.post(f"{base_url}/ask", content=b"{not json", headers={"X-API-Key": "sai"})
     assert (wrong.status_code, wrong.json()["detail"]) == (401, "Khóa API không đúng.")
+
+
+def test_the_key_is_checked_behind_a_proxy_prefix_too(limited: Settings, corpus_index: CorpusIndex) -> None:
+    with TestClient(create_app(limited, Assistant(limited, corpus_index)), root_path="/cds") as behind_proxy:
+        assert behind_proxy.post("/cds/ask", content=b"{not json").status_code == 401
+        assert behind_proxy.get("/cds/documents", headers={"X-API-Key": API_KEY}).status_code == 200
 
 
 def test_a_body_over_the_limit_is_refused_with_413(client: httpx.Client) -> None:

@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     for router in PROTECTED_ROUTERS:
         app.include_router(router, **keyed)
     app.add_middleware(RequestGuard, settings=settings,
-                       paths=[route.path_regex for router in PROTECTED_ROUTERS for route in router.routes])
+                       routes=[route for router in PROTECTED_ROUTERS for route in router.routes])
     if settings.cors_origins:  # added last, so outermost: preflights and 401s get their CORS headers
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],

@@ -9,13 +9,13 @@ is answered 401 before a byte of its body is read; a body declared larger than t
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterable
 
 from fastapi import HTTPException, status
 from fastapi.security import APIKeyHeader, HTTPBearer
 from starlette.datastructures import Headers
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.errors import error_response
@@ -32,14 +32,15 @@ _UPLOAD_OVERHEAD = 64 * 1024  # form fields and part headers around an uploaded 
 
 
 class RequestGuard:
-    """ASGI middleware: API key and body size for the requests whose path matches one of ``paths``.
+    """ASGI middleware: API key and body size for the requests that go to one of ``routes``.
 
     :param settings: ``api_key`` (None: no key needed), ``max_body_mb`` for JSON bodies and
         ``max_file_mb`` for multipart uploads.
-    :param paths: the path patterns of the protected routes (``APIRoute.path_regex``).
+    :param routes: the protected routes; a request is theirs when its path matches one, whatever the method
+        (so a wrong method is refused 401 before it is refused 405), under any root path.
     """
 
-    def __init__(self, app: ASGIApp, *, settings: Settings, paths: Iterable[re.Pattern[str]]):
+    def __init__(self, app: ASGIApp, *, settings: Settings, routes: Iterable[BaseRoute]):
         self.app = app
         self.api_key = settings.api_key
         self.json_limit = int(settings.max_body_mb * 1024 * 1024)
@@ -48,10 +49,10 @@ class RequestGuard:
             False: f"Yêu cầu quá lớn: thân yêu cầu tối đa {settings.max_body_mb:g} MB. Hãy gửi ít nội dung hơn.",
             True: f"Tệp tải lên quá lớn: tối đa {settings.max_file_mb:g} MB.",
         }
-        self.paths = list(paths)
+        self.routes = list(routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not any(p.match(scope["path"]) for p in self.paths):
+        if scope["type"] != "http" or all(route.matches(scope)[0] is Match.NONE for route in self.routes):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
