@@ -1,12 +1,14 @@
 """`cds ask` and `cds chat`: questions answered with verbatim, cited quotes, in the terminal.
 
-`cds ask` goes through a running `cds serve`/`cds ui` when one holds the index (see ``assistant.cli``);
-otherwise it opens the index itself. The Assistant and the index are imported only on that path.
+Both go through a running `cds serve`/`cds ui` when one holds the index (see ``assistant.cli``);
+otherwise they open the index themselves. The Assistant and the index are imported only on that path.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import click
 
@@ -64,6 +66,22 @@ def ask(settings: Settings, question: str, as_json: bool, k: int | None, doc_ids
 def chat(settings: Settings, k: int | None, doc_ids: tuple[str, ...], levels: tuple[str, ...],
          session_id: str | None) -> None:
     """Hội thoại nhiều lượt: gõ câu hỏi sau "Bạn: "; dòng trống hoặc "thoát" để kết thúc."""
+    client = service_client(settings)
+    if client is not None:
+        if doc_ids:
+            _check_doc_ids(doc_ids, {d["id"] for d in call_service(client, "GET", "/documents")})
+        if session_id is None:
+            session_id = call_service(client, "POST", "/sessions")["session_id"]
+            _new_session(session_id)
+        else:
+            turns = call_service(client, "GET", f"/sessions/{quote(session_id, safe='')}")["turns"]
+            click.echo(f"Tiếp tục phiên {session_id} ({len(turns)} lượt trước).")
+        body = {"doc_ids": list(doc_ids), "levels": list(levels), "session_id": session_id,
+                **({"k": k} if k is not None else {})}
+        _converse(lambda question: Answer.model_validate(
+            call_service(client, "POST", "/ask", json_body={"question": question, **body})))
+        return
+    _refuse_if_held(settings)
     if session_id is not None:
         _check(settings, "?", k, session_id)
     assistant = _open(settings)
@@ -71,26 +89,35 @@ def chat(settings: Settings, k: int | None, doc_ids: tuple[str, ...], levels: tu
         filters = _filters(assistant, doc_ids, levels)
         if session_id is None:
             session_id = assistant.new_session()
-            click.echo(f"Phiên mới: {session_id} (tiếp tục sau bằng: cds chat --session {session_id})")
+            _new_session(session_id)
         else:
             click.echo(f"Tiếp tục phiên {session_id} ({len(assistant.history(session_id))} lượt trước).")
-        while True:
-            try:
-                question = click.prompt("Bạn", prompt_suffix=": ", default="", show_default=False)
-            except click.Abort:
-                click.echo()
-                break
-            if not question.strip() or question.strip().lower() in _QUIT:
-                break
-            try:
-                answer = _ask(assistant, question, k=k, filters=filters, session_id=session_id)
-            except click.UsageError as exc:
-                click.echo(f"Lỗi: {exc.message}", err=True)
-                continue
-            click.echo(render_answer(answer))
-            click.echo()
+        _converse(lambda question: _ask(assistant, question, k=k, filters=filters, session_id=session_id))
     finally:
         assistant.sessions.close()
+
+
+def _new_session(session_id: str) -> None:
+    click.echo(f"Phiên mới: {session_id} (tiếp tục sau bằng: cds chat --session {session_id})")
+
+
+def _converse(answer: Callable[[str], Answer]) -> None:
+    """Read questions after "Bạn: " until an empty line, "thoát" or end of input; print each answer."""
+    while True:
+        try:
+            question = click.prompt("Bạn", prompt_suffix=": ", default="", show_default=False)
+        except click.Abort:
+            click.echo()
+            break
+        if not question.strip() or question.strip().lower() in _QUIT:
+            break
+        try:
+            reply = answer(question)
+        except click.UsageError as exc:
+            click.echo(f"Lỗi: {exc.message}", err=True)
+            continue
+        click.echo(render_answer(reply))
+        click.echo()
 
 
 def render_answer(answer: Answer) -> str:

@@ -170,6 +170,19 @@ def test_ask_refuses_an_unknown_document_through_the_service(setup: Settings, se
 
 
 @pytest.mark.slow
+def test_chat_through_the_service(setup: Settings, served: subprocess.Popen):
+    first = CliRunner().invoke(main, ["chat"], input=f"{QUESTION}\nthoát\n", obj=setup, prog_name="cds")
+    assert first.exit_code == 0, first.output
+    opening = first.stdout.splitlines()[0]
+    assert opening.startswith("Phiên mới: ") and opening.endswith(")")
+    session_id = opening.removeprefix("Phiên mới: ").split(" ")[0]
+    assert "\nNguồn:\n[1] " in first.stdout
+    again = CliRunner().invoke(main, ["chat", "--session", session_id], input="\n", obj=setup, prog_name="cds")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.splitlines()[0] == f"Tiếp tục phiên {session_id} (1 lượt trước)."
+
+
+@pytest.mark.slow
 def test_ingest_through_the_service(setup: Settings, served: subprocess.Popen, tmp_path: Path):
     plan = tmp_path / "Kế hoạch CĐS xã An Bình 2025.md"
     plan.write_text(PLAN, encoding="utf-8")
