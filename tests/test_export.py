@@ -76,6 +76,8 @@ def test_csv_has_the_columns_and_one_line_per_row(table):
     assert rows[0][: len(COLUMNS)] == COLUMNS
     assert len(rows) == 1 + len(table.rows)
     assert rows[1][1] == table.rows[0].task
+    role = rows[0].index("Vai trò")
+    assert [r[role] for r in rows[1:]] == [row.role for row in table.rows]  # "chủ trì" / "phối hợp"
     assert rows[1][-1] == "; ".join(f"{c.doc_id}:{c.char_start}-{c.char_end}" for c in table.rows[0].sources)
 
 

@@ -158,12 +158,13 @@ def to_csv(doc: SectionDraft | TaskTable) -> str:
         if table is not None:
             writer.writerow([])
     if table is not None:
-        writer.writerow([*table.columns, "Lĩnh vực", "Cơ quan chủ trì cấp trên", "Thời hạn cấp trên", "Trích dẫn"])
+        writer.writerow([*table.columns, "Lĩnh vực", "Vai trò", "Cơ quan chủ trì cấp trên", "Thời hạn cấp trên",
+                         "Trích dẫn"])
         for row in table.rows:
             cells = row_cells(row, table)
             cells[3] = row.lead
             cells[5] = row.deadline
-            writer.writerow([*cells, row.area_label, row.lead_reference or "", row.deadline_source or "",
+            writer.writerow([*cells, row.area_label, row.role, row.lead_reference or "", row.deadline_source or "",
                              "; ".join(_locator(c) for c in row.sources)])
     return "\ufeff" + out.getvalue()
 
