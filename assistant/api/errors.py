@@ -55,6 +55,8 @@ _VALIDATION_VI = {
     "dict_type": "phải là đối tượng JSON",
     "literal_error": "phải là một trong: {expected}",
     "enum": "phải là một trong: {expected}",
+    "union_tag_invalid": "{discriminator} phải là một trong: {expected_tags}",
+    "union_tag_not_found": "thiếu trường {discriminator}",
 }
 
 
