@@ -47,7 +47,7 @@ from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
 MODEL_PATH = Path(__file__).with_name("abstain_model.json")
 FEATURES = ("figures_missing", "years_missing", "names_missing", "slot_missing", "levels_missing", "foreign_document",
-            "field_empty")
+            "field_empty", "coverage", "unseen", "rare_missing_best")
 # Off-topic guard, outside the calibrated model: the calibration set holds only near misses, so it
 # cannot teach that a question mostly in words the corpus never uses ("Cách nấu phở bò?") is out of scope.
 _MAX_UNSEEN = 0.5
@@ -128,7 +128,13 @@ class Abstainer:
     """
 
     def __init__(self, model: AbstainModel | None = None):
-        self.model = model or AbstainModel.load()
+        self._model = model  # loaded on first decision: refitting must not need a fitted model
+
+    @property
+    def model(self) -> AbstainModel:
+        if self._model is None:
+            self._model = AbstainModel.load()
+        return self._model
 
     def decide(self, analysis: Analysis, blocks: list[Block], lexicon: Lexicon) -> Decision:
         values, missing = question_features(analysis, blocks, lexicon)
@@ -170,6 +176,10 @@ def question_features(analysis: Analysis, blocks: list[Block],
     foreign = lexicon.unknown_documents(question)
     if query.named_docs or lexicon.cites_corpus_document(question) or _asks_about_mention(question):
         foreign = [d for d in foreign if not _mentioned(d, seen_text)]
+    # A text the answering document is about, by its own title ("Nghị định quy định chi tiết … Luật Trí
+    # tuệ nhân tạo"), is that document's subject, not a foreign one.
+    titles = _fold(" ".join(b.doc.doc.meta.title for b in blocks))
+    foreign = [d for d in foreign if not _mentioned(d, titles)]
     unseen_weight = len(query.unseen) * lexicon.unseen_idf
     unseen = unseen_weight / (unseen_weight + query.total) if unseen_weight else 0.0
     values = {

@@ -34,6 +34,7 @@ from assistant._qtype import QuestionType, classify
 from assistant._render import Block, Rendered, render
 from assistant._slots import expected_value
 from assistant._units import DocUnits, Unit, document_units
+from assistant.query import Query, Scope, other_level, read_query, scope_match, scope_of
 from assistant.retrieve import Passage
 from ingest.model import Clause
 from ingest.pipeline import CorpusIndex
@@ -45,6 +46,8 @@ _FLOOR = 0.35  # no anchor scores below this share of the best
 _TIE = {"factoid": 0.92, "task": 0.92, "list": 2.0, "howto": 2.0, "compare": 0.92}
 _MULTI_FLOOR = 0.6  # a further anchor from another named source or period
 _MAX_BLOCK_UNITS = 16
+_MAX_NAMED_UNITS = 60  # an article named by number is quoted whole up to this many units
+_NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a named clause must reach
 _MAX_BLOCK_CHARS = 3000
 _TYPICAL_UNIT = 150  # characters
 _SHORT_PARAGRAPH = 600  # characters: a factoid's sentence comes with its whole paragraph up to this
@@ -54,6 +57,7 @@ _W_PRECISION = 0.15  # share of the unit's own words the question uses
 _W_TITLE = 0.15
 _W_NAMED = 0.1
 _W_PERIOD = 0.15  # a comparison's unit from a period the question names
+_W_SCOPE = 0.15  # per share of the named levels and periods a unit's scope is against
 _W_SLOT = 0.15  # a unit holding the kind of value asked for ("ngày nào": a date; "bao nhiêu MW": MW)
 _W_BLOCK = 0.3  # a grown block's coverage of the question, to choose among near-tied first anchors
 _FIRST_TIE = 0.95
@@ -78,6 +82,8 @@ class Analysis:
     passages: list[Passage]
     candidates: list[Scored]  # best first
     expected: Callable[[str], bool] | None  # whether a text holds the kind of value asked for (_slots)
+    reading: Query  # the levels, periods and article the question names
+    target: Passage | None = None  # the clause the question names by number, looked up by structure
 
 
 class Composer:
@@ -95,12 +101,16 @@ class Composer:
         self._lexicon: Lexicon | None = None
         self._lock = threading.Lock()
 
-    def analyse(self, question: str, passages: list[Passage]) -> Analysis:
+    def analyse(self, question: str, passages: list[Passage], reading: Query | None = None,
+                target: Passage | None = None) -> Analysis:
         """Score the units of ``passages`` (and of the clauses they were cut from) against ``question``.
 
+        :param reading: the question's levels, periods and article (read from ``question`` if None).
+        :param target: the clause the question names by number; it is the answer when given.
         :returns: the candidates best first, with the question's type and weighted terms.
         """
         docs, lexicon = self._corpus()
+        reading = reading or read_query(question)
         qtype = classify(question)
         query = lexicon.query(question)
         asked = set(analyse(question))
@@ -126,13 +136,15 @@ class Composer:
                 score += _W_PERIOD
             if expected is not None and expected(unit.text):
                 score += _W_SLOT
+            if reading.levels or reading.periods:  # retrieval ranked the matching scope first already
+                score += _W_SCOPE * min(0.0, scope_match(reading, self._scope(doc, unit)))
             if _introduces_list(doc, unit):
                 score += 0.1 if qtype.shape in ("list", "howto") else -0.05
             elif unit.kind == "heading":
                 score -= 0.1
             candidates.append(Scored(unit, passage, lexical, score))
         candidates.sort(key=lambda c: -c.score)
-        return Analysis(question, qtype, query, passages, candidates, expected)
+        return Analysis(question, qtype, query, passages, candidates, expected, reading, target)
 
     @property
     def lexicon(self) -> Lexicon:
@@ -146,6 +158,9 @@ class Composer:
         docs, lexicon = self._corpus()
         if not analysis.candidates:
             return []
+        named = self._named_clause(docs, analysis, lexicon)
+        if named is not None:
+            return [named]
         shape = analysis.qtype.shape
         multi = shape == "compare" or len(analysis.query.named_docs) > 1 \
             or analysis.qtype.task and len(analysis.qtype.periods) > 1
@@ -183,8 +198,40 @@ class Composer:
         return [Block(first.doc, (u,), "task", first.score, first.period) for u in scored]
 
     def render(self, blocks: list[Block], analysis: Analysis) -> Rendered:
-        """Markdown with [n] markers, its citations and warnings (drafts, amended laws)."""
-        return render(blocks, analysis.qtype)
+        """Markdown with [n] markers, its citations and warnings (drafts, amended laws); when the
+        sources are for another plan level than the question names, a first sentence says so."""
+        rendered = render(blocks, analysis.qtype)
+        other = other_level(analysis.reading, [self._scope(b.doc, b.units[0]) for b in blocks])
+        if other is None:
+            return rendered
+        asked = ", ".join(analysis.reading.levels)
+        note = (f"*Lưu ý: các tài liệu không có nội dung riêng cho cấp {asked} về câu hỏi này; "
+                f"nội dung dưới đây là của cấp {other}.*")
+        return Rendered(f"{note}\n\n{rendered.markdown}", rendered.citations, rendered.warnings)
+
+    @staticmethod
+    def _scope(doc: DocUnits, unit: Unit) -> Scope:
+        """The levels and period a unit is for: its innermost heading that says, else its document's."""
+        headings = [doc.doc.meta.short_title, *(c.title or c.label for c in reversed(doc.ancestors(unit.clause_id)))]
+        return scope_of(headings, doc.doc.meta.level, doc.doc.meta.period)
+
+    def _named_clause(self, docs: dict[str, DocUnits], analysis: Analysis, lexicon: Lexicon) -> Block | None:
+        """The clause the question names by number, whole (an article with all its khoản), when it
+        is what the question asks about: it covers the question's words about as well as the best
+        unit does. A clause named only as a reference ("… thông tin vi phạm Điều 16 …, chậm nhất
+        bao lâu?") is not the answer: the unit that covers the question is."""
+        target = analysis.target
+        doc = docs.get(target.doc_id) if target is not None else None
+        if doc is None:
+            return None
+        units = doc.subtree(target.clause_id)[:_MAX_NAMED_UNITS]
+        if not units:
+            return None
+        terms = frozenset().union(*(lexicon.terms(u) for u in units))
+        covered = lexicon.coverage(analysis.query, terms, lexicon.context(doc, units[0]))
+        if covered < _NAMED_COVERAGE * max(c.lexical for c in analysis.candidates):
+            return None
+        return Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
 
     def _first_anchor_first(self, analysis: Analysis, docs: dict[str, DocUnits], lexicon: Lexicon) -> list[Scored]:
         """The candidates, with the first anchor chosen among near-ties by how much of the question

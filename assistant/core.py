@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from assistant._render import Block
 from assistant.abstain import Abstainer, Decision
 from assistant.compose import Analysis, Composer
+from assistant.query import read_query
 from assistant.retrieve import Passage, Retriever
 from assistant.schemas import NOT_IN_CORPUS, Answer, PassageOut, Timings
 from assistant.sessions import SessionStore, Turn, resolve_follow_up
@@ -31,7 +32,7 @@ from ingest.settings import Settings
 if TYPE_CHECKING:
     from assistant.llm import Rewriter
 
-__all__ = ["Assistant", "Prepared", "QuestionError", "Turn", "validate_question"]
+__all__ = ["Assistant", "Grounding", "Prepared", "QuestionError", "Turn", "validate_question"]
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
@@ -41,17 +42,24 @@ class QuestionError(ValueError):
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """Everything decided before an answer is written (eval's calibration reads it too)."""
+class Grounding:
+    """What the corpus offers a question: its passages, scored units and chosen blocks (abstention's
+    calibration reads this, before any decision)."""
 
     question: str
     resolved: str
     passages: list[Passage]
     analysis: Analysis
     blocks: list[Block]
-    decision: Decision
     retrieve_ms: float
     started: float  # perf_counter at the start of the call
+
+
+@dataclass(frozen=True)
+class Prepared(Grounding):
+    """Everything decided before an answer is written."""
+
+    decision: Decision
 
 
 class Assistant:
@@ -114,16 +122,31 @@ class Assistant:
 
         :raises QuestionError: as ``ask``.
         """
+        g = self.ground(question, k=k, filters=filters, session_id=session_id, retrieval_mode=retrieval_mode)
+        decision = self.abstainer.decide(g.analysis, g.blocks, self.composer.lexicon)
+        return Prepared(g.question, g.resolved, g.passages, g.analysis, g.blocks, g.retrieve_ms, g.started, decision)
+
+    def ground(self, question: str, *, k: int | None = None, filters: SearchFilters = SearchFilters(),
+               session_id: str | None = None, retrieval_mode: SearchMode = "hybrid") -> Grounding:
+        """Validate, resolve, read, retrieve (with a named article looked up), score and choose blocks.
+
+        :raises QuestionError: as ``ask``.
+        """
         started = time.perf_counter()
         question = validate_question(self.settings, question, k, session_id)
         history = self.sessions.history(session_id) if session_id else []
         resolved = resolve_follow_up(question, [t.resolved_question for t in history])
-        result = self.retriever.search(resolved, k=k or self.settings.top_k, filters=filters, mode=retrieval_mode)
+        reading = read_query(resolved)
+        result = self.retriever.search(resolved, k=k or self.settings.top_k, filters=filters, mode=retrieval_mode,
+                                       reading=reading)
         # An unaccented question is read as retrieval restored it: the units' words carry diacritics.
-        analysis = self.composer.analyse(result.query, result.passages)
-        blocks = self.composer.blocks(analysis)
-        decision = self.abstainer.decide(analysis, blocks, self.composer.lexicon)
-        return Prepared(question, resolved, result.passages, analysis, blocks, decision, result.millis, started)
+        passages = result.passages
+        target = self.retriever.article(reading, self.composer.lexicon.query(result.query).named_docs, passages)
+        if target is not None:  # the named clause first, then what retrieval found besides it
+            rest = [p for p in passages if not (p.doc_id == target.doc_id and target.start <= p.start < target.end)]
+            passages = [target, *(replace(p, rank=i + 2) for i, p in enumerate(rest))]
+        analysis = self.composer.analyse(result.query, passages, reading, target)
+        return Grounding(question, resolved, passages, analysis, self.composer.blocks(analysis), result.millis, started)
 
     def new_session(self) -> str:
         """A new, empty conversation; pass its id to ``ask``."""

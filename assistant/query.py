@@ -111,10 +111,12 @@ def scope_of(headings: Sequence[str], doc_levels: Iterable[str] | None, doc_peri
 
 
 def scope_match(query: Query, scope: Scope) -> float:
-    """From -1 to 1: the share of the levels and periods the question names that the scope is for,
-    less the share it is for another of. National documents and documents of no stated level are
-    neither for nor against a level; a scope without a period neither for nor against a period."""
-    named = len(query.levels) + len(query.periods)
+    """From -1 to 1: +1 for each level the question names that the scope is for, -1 for each it is
+    not, and +1 (-1) when the scope's period overlaps one (none) of the years the question names,
+    over the number of these tests. National documents and documents of no stated level are neither
+    for nor against a level; a scope without a period neither for nor against a period. A question
+    naming several years ("năm 2025 … đến 2030, 2045") asks about each: one overlap is a match."""
+    named = len(query.levels) + bool(query.periods)
     if not named:
         return 0.0
     score = 0
@@ -122,9 +124,9 @@ def scope_match(query: Query, scope: Scope) -> float:
     for level in query.levels:
         if local:
             score += 1 if level in local else -1
-    if scope.period is not None:
-        for start, end in query.periods:
-            score += 1 if start <= scope.period[1] and scope.period[0] <= end else -1
+    if scope.period is not None and query.periods:
+        overlaps = any(start <= scope.period[1] and scope.period[0] <= end for start, end in query.periods)
+        score += 1 if overlaps else -1
     return score / named
 
 

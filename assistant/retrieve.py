@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.query import Query, Scope, read_query, scope_match, scope_of
@@ -16,7 +17,8 @@ from ingest.vietnamese import DiacriticRestorer, expand_abbreviations, has_diacr
 _WORD = re.compile(r"\w+")
 # Added to the fused score of a chunk whose section title the question names (tuned on calib.jsonl), and,
 # per share of the levels (xã/tỉnh/bộ) and periods the question names, to a chunk that is for them, or
-# taken from one that is for another level or period (``assistant.query.scope_match``).
+# taken from one that is for another level or period (``assistant.query.scope_match``), which then also
+# ranks below every chunk that is not.
 HEADING_BOOST = 0.3
 SCOPE_BOOST = 0.1
 _QUOTED = re.compile(r"[\"“”'‘’«»]([^\"“”'‘’«»]{3,120})[\"“”'‘’«»]")
@@ -108,13 +110,47 @@ class Retriever:
         words = _words(query)
         reading = reading or read_query(query)
         quoted = [_words(q) for q in _QUOTED.findall(query) if len(q.split()) >= 2]
-        scored = [(h.score + self.heading_boost * _heading_match(words, h.payload.get("headings", ()))
-                   + self.scope_boost * scope_match(reading, payload_scope(h.payload))
-                   + self.heading_boost * _quote_match(quoted, h.payload), h)
-                  for h in hits]
-        ranked = sorted(scored, key=lambda x: (-round(x[0], 6), x[1].id))[:k]
+        scored = []
+        for h in hits:
+            scope = scope_match(reading, payload_scope(h.payload))
+            score = (h.score + self.heading_boost * _heading_match(words, h.payload.get("headings", ()))
+                     + self.scope_boost * scope + self.heading_boost * _quote_match(quoted, h.payload))
+            scored.append((scope < 0, score, h))
+        # A strong prior, not a filter: a chunk for another level or period than the question names
+        # ranks below every chunk that is not, yet is still returned when nothing else answers.
+        ranked = [(score, h) for _, score, h in sorted(scored, key=lambda x: (x[0], -round(x[1], 6), x[2].id))[:k]]
         passages = [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
         return SearchResult(passages, (time.perf_counter() - started) * 1000, query)
+
+
+    def article(self, reading: Query, named_docs: Sequence[str], passages: Sequence[Passage]) -> Passage | None:
+        """The clause a question names by number ("khoản 2 Điều 23"), looked up by structure: in the
+        document the question names, else in the first retrieved document that has such a clause.
+
+        :returns: the clause as a rank-1 passage, or None when no candidate document has it.
+        """
+        if reading.article is None:
+            return None
+        label = reading.article.label
+        for doc_id in dict.fromkeys([*named_docs, *(p.doc_id for p in passages)]):
+            doc = self.index.docstore.get(doc_id)
+            clause = next((c for c in doc.parsed.clauses if c.label == label), None) if doc else None
+            if clause is None:
+                if doc_id in named_docs:
+                    return None  # the named document has no such clause: nothing else may stand in
+                continue
+            by_id = doc.parsed.by_id()
+            chain, node = [], clause
+            while node is not None:
+                chain.append(f"{node.label}. {node.title}" if node.title else node.label)
+                node = by_id.get(node.parent) if node.parent else None
+            meta = doc.meta
+            return Passage(rank=1, score=1.0, node_id="", doc_id=meta.id, doc_title=meta.title,
+                           short_title=meta.short_title, status=meta.status or "unknown", clause_id=clause.id,
+                           clause_label=clause.label, breadcrumb=" › ".join([meta.short_title, *reversed(chain)]),
+                           headings=(), kind="text", start=clause.start, end=clause.end,
+                           text=doc.text[clause.start:clause.end])
+        return None
 
 
 def _words(text: str) -> str:

@@ -21,8 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.abstain import FEATURES, MODEL_PATH, AbstainModel, question_features
-from assistant.compose import Composer
-from assistant.retrieve import Retriever
+from assistant.core import Assistant
 from eval.dataset import EvalItem, load_dataset
 from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT, Settings
@@ -31,16 +30,16 @@ DEFAULT_DATASET = REPO_ROOT / "eval" / "datasets" / "calib.jsonl"
 
 
 def feature_matrix(settings: Settings, items: list[EvalItem], progress: bool = True) -> np.ndarray:
-    """The abstention features of every item, through the same path ``Assistant.prepare`` takes."""
+    """The abstention features of every item, through ``Assistant.ground``, the path every answer takes
+    (retrieval with the question's scope, a named article looked up, unit scoring, block choice)."""
     index = CorpusIndex.open(settings)
     try:
         index.refresh(progress=progress)
-        retriever, composer = Retriever(index), Composer(index)
+        assistant = Assistant(settings, index)
         rows = []
         for item in tqdm(items, desc="Tính đặc trưng từ chối trên bộ hiệu chỉnh", unit="câu", disable=not progress):
-            result = retriever.search(item.question, k=settings.top_k)
-            analysis = composer.analyse(result.query, result.passages)
-            values, _ = question_features(analysis, composer.blocks(analysis), composer.lexicon)
+            grounding = assistant.ground(item.question)
+            values, _ = question_features(grounding.analysis, grounding.blocks, assistant.composer.lexicon)
             rows.append([values[f] for f in FEATURES])
     finally:
         index.close()

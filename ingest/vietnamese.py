@@ -57,6 +57,10 @@ ABBREVIATIONS: dict[str, str] = {
     "TP": "thành phố",
     "BV": "bệnh viện",
     "ĐVHC": "đơn vị hành chính",
+    "TNDN": "thu nhập doanh nghiệp",
+    "TNCN": "thu nhập cá nhân",
+    "GTGT": "giá trị gia tăng",
+    "KHCN&ĐMST": "khoa học, công nghệ và đổi mới sáng tạo",
 }
 
 _ABBREV = re.compile(
