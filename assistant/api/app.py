@@ -88,10 +88,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
 
 def _state_limits(schema: dict[str, Any], settings: Settings) -> None:
-    """Make the generated schema say what the service does: the limits the settings put on questions, k
-    and chat messages; whether mode "llm" is on offer; the Vietnamese error body (not FastAPI's list of
-    validation errors) for 422; 400 and 413 for every route that takes a body; form fields that are
-    left out rather than null."""
+    """Make the generated schema say what the service does, plainly: the limits the settings put on
+    questions, k and chat messages; whether mode "llm" is on offer; the Vietnamese error body (not
+    FastAPI's list of validation errors) for 422; 400 and 413 for every route that takes a body; form
+    fields that are left out rather than null."""
     models = schema["components"]["schemas"]
     for name in ("AskRequest", "ChatRequest"):
         fields = models[name]["properties"]
@@ -104,7 +104,11 @@ def _state_limits(schema: dict[str, Any], settings: Settings) -> None:
             parameter["schema"]["maxLength"] = settings.max_question_chars
         elif parameter["name"] == "k":
             _non_null(parameter["schema"])["maximum"] = settings.max_k
-    models["ChatCompletionRequest"]["properties"]["messages"]["maxItems"] = settings.max_chat_messages
+    messages = models["ChatCompletionRequest"]["properties"]["messages"]
+    messages["maxItems"] = settings.max_chat_messages
+    # The roles already tell a user message from the others; a discriminator mapping four roles to one
+    # schema is read by schemathesis as naming only the last of them.
+    del messages["items"]["discriminator"]
     for branch in models["UserMessage"]["properties"]["content"]["anyOf"]:
         if branch["type"] == "string":
             branch["maxLength"] = settings.max_question_chars
