@@ -45,7 +45,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(settings: Set
              f"{url}/openapi.json", "--phases", "examples,coverage,fuzzing,stateful", "--checks", "all",
              "--max-examples", str(MAX_EXAMPLES), "--seed", "7", "--workers", "1", "--header", f"X-API-Key: {API_KEY}",
              "--report", "json", "--report-json-path", str(report)],
-            capture_output=True, text=True, timeout=600)
+            capture_output=True, text=True, timeout=600, cwd=tmp_path)  # its caches stay out of the checkout
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
     result = json.loads(report.read_text(encoding="utf-8"))
     assert result["complete"] and result["failures"] == [] and result["errors"] == []
