@@ -27,14 +27,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant._lexicon import Lexicon, QueryTerms, analyse, load_lexicon
 from assistant._qtype import QuestionType, classify
 from assistant._render import Block, Rendered, render
 from assistant._slots import expected_value
 from assistant._units import DocUnits, Unit, document_units
-from assistant.query import Query, Scope, other_level, read_query, scope_match, scope_of
+from assistant.query import Query, Scope, other_level, read_query, scope_match, scope_of, without_article
 from assistant.retrieve import Passage
 from ingest.model import Clause
 from ingest.pipeline import CorpusIndex
@@ -48,6 +48,9 @@ _MULTI_FLOOR = 0.6  # a further anchor from another named source or period
 _MAX_BLOCK_UNITS = 16
 _MAX_NAMED_UNITS = 60  # an article named by number is quoted whole up to this many units
 _NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a named clause must reach
+# "… Điều 23 quy định gì / nêu nội dung gì": words that ask for a clause's content, not about a topic.
+_ASKS_CONTENT = frozenset({"quy_định", "quy", "định", "nội_dung", "nội", "dung", "nêu", "nói", "điều_chỉnh",
+                           "điều", "chỉnh", "ghi", "viết"})
 _MAX_BLOCK_CHARS = 3000
 _TYPICAL_UNIT = 150  # characters
 _SHORT_PARAGRAPH = 600  # characters: a factoid's sentence comes with its whole paragraph up to this
@@ -61,6 +64,9 @@ _W_SCOPE = 0.15  # per share of the named levels and periods a unit's scope is a
 _W_SLOT = 0.15  # a unit holding the kind of value asked for ("ngày nào": a date; "bao nhiêu MW": MW)
 _W_BLOCK = 0.3  # a grown block's coverage of the question, to choose among near-tied first anchors
 _FIRST_TIE = 0.95
+# How much better than the top-ranked passage's best unit another unit must score to answer first
+# (chosen on calib.jsonl; see eval/tune_selection.py).
+_RANKER_MARGIN = 0.1
 _TIE_POOL = 6
 
 
@@ -83,7 +89,7 @@ class Analysis:
     candidates: list[Scored]  # best first
     expected: Callable[[str], bool] | None  # whether a text holds the kind of value asked for (_slots)
     reading: Query  # the levels, periods and article the question names
-    target: Passage | None = None  # the clause the question names by number, looked up by structure
+    target: Passage | None = None  # the clause the question names (by number or title), looked up by structure
 
 
 class Composer:
@@ -179,6 +185,8 @@ class Composer:
             if chosen and not (cand.score >= _TIE[shape] * best
                                or (multi and source not in sources or wanted) and cand.score >= _MULTI_FLOOR * best):
                 continue
+            if not chosen:  # the first anchor answers first, whatever scored higher beside it
+                block = replace(block, score=max(block.score, best))
             chosen = [b for b in chosen if not block.contains(b)]
             chosen.append(block)
             sources.add(source)
@@ -227,9 +235,20 @@ class Composer:
         units = doc.subtree(target.clause_id)[:_MAX_NAMED_UNITS]
         if not units:
             return None
-        terms = frozenset().union(*(lexicon.terms(u) for u in units))
-        covered = lexicon.coverage(analysis.query, terms, lexicon.context(doc, units[0]))
-        if covered < _NAMED_COVERAGE * max(c.lexical for c in analysis.candidates):
+        if analysis.reading.article is None:  # a section the question names by its title is the answer
+            return Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
+        query = lexicon.query(without_article(analysis.question))  # its words, not where it points
+        asked = QueryTerms({t: w for t, w in query.weights.items() if t not in _ASKS_CONTENT}, query.unseen,
+                           query.named_docs)
+        if asked.total <= 0:
+            return Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
+
+        def covered(doc_units: DocUnits, run: list[Unit]) -> float:
+            terms = frozenset().union(*(lexicon.terms(u) for u in run))
+            return lexicon.coverage(asked, terms, lexicon.context(doc_units, run[0]))
+
+        best = max(covered(docs[c.unit.doc_id], [c.unit]) for c in analysis.candidates[:_TIE_POOL])
+        if covered(doc, units) < _NAMED_COVERAGE * best:
             return None
         return Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
 
@@ -237,10 +256,16 @@ class Composer:
         """The candidates, with the first anchor chosen among near-ties by how much of the question
         its grown block covers (two "Xã hội số" headings: the one whose list answers the question)."""
         candidates = analysis.candidates
-        best = candidates[0].score
-        ties = [c for c in candidates[:_TIE_POOL] if c.score >= _FIRST_TIE * best]
+        # Trust the ranker: the best unit of the top-ranked passage answers unless another beats it clearly;
+        # then near-ties are looked for among that passage's units only.
+        default = next((c for c in candidates if c.passage.rank == 1), None)
+        pool = candidates
+        if default is not None and candidates[0].score < default.score + _RANKER_MARGIN:
+            pool = [c for c in candidates if c.passage.rank == 1]
+        best = pool[0].score
+        ties = [c for c in pool[:_TIE_POOL] if c.score >= _FIRST_TIE * best]
         if len(ties) < 2:
-            return candidates
+            return [pool[0], *(c for c in candidates if c is not pool[0])]
 
         def block_score(cand: Scored) -> float:
             block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)

@@ -141,7 +141,7 @@ class Assistant:
                                        reading=reading)
         # An unaccented question is read as retrieval restored it: the units' words carry diacritics.
         passages = result.passages
-        target = self.retriever.article(reading, self.composer.lexicon.query(result.query).named_docs, passages)
+        target = self.retriever.named_clause(reading, self.composer.lexicon.query(result.query).named_docs, passages)
         if target is not None:  # the named clause first, then what retrieval found besides it
             rest = [p for p in passages if not (p.doc_id == target.doc_id and target.start <= p.start < target.end)]
             passages = [target, *(replace(p, rank=i + 2) for i, p in enumerate(rest))]

@@ -1,7 +1,7 @@
-"""One reading of a question: the plan level, period and article it names, read once and carried on.
+"""One reading of a question: the plan level, period, article and section it names, read once and carried on.
 
 Retrieval ranks by it (a chunk of the level and period asked for before one of another level or
-period), composition answers a named article with that article, and rendering says when the answer
+period), composition answers a named article or section with that clause, and rendering says when the answer
 comes from another level than the one asked for. A chunk's own level and period are read from its
 breadcrumb, innermost heading first, so the commune guide's "Khung kế hoạch … cấp bộ, tỉnh" section
 speaks for provinces although the guide as a whole is for communes; where no heading says, the
@@ -11,6 +11,8 @@ document's manifest row does.
 ('tỉnh',)
 >>> read_query("Theo Luật Giao dịch điện tử, khoản 2 Điều 23 quy định gì?").article
 ArticleRef(article=23, clause=2, point=None)
+>>> read_query("Mục Tổ chức thực hiện trong KH CĐS cấp tỉnh cần viết gì?").section
+'Tổ chức thực hiện'
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ _HEADING_LEVEL = re.compile(r"\bcấp\s+((?:bộ|tỉnh|xã|huyện)(?:\s*(?:,|v
 # A year or a span of years; not one inside a document number ("20/2023/QH15", "749/QĐ-TTg").
 _PERIOD = re.compile(r"(?<![/\d-])((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)\d\d))?(?![/\d])")
 _ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s*,?\s+)?điều\s+(\d{1,3})\b", re.IGNORECASE)
+# A section the question names by its title: "Mục Tổ chức thực hiện", "phần 'Căn cứ'"; the title starts with
+# a capital ("mục tiêu cụ thể" names no section) and ends where the question goes on.
+_SECTION = re.compile(r"\b(?:mục|phần)\s+[\"“'‘]?([^\W\d_][^,?;:\"”'’()]{1,80}?)[\"”'’]?"
+                      r"(?=\s+(?:trong|của|cần|phải|viết|gồm|là|thế|như|được|theo|cho|ở|có|khi|nêu|ghi)\b|\s*[,?;:.]|$)",
+                      re.IGNORECASE)
 _LEVEL_WORDS = {"xã": "xã", "phường": "xã", "tỉnh": "tỉnh", "bộ": "bộ", "huyện": "huyện"}
 _NATIONAL = "quốc gia"
 
@@ -61,6 +68,7 @@ class Query:
     levels: tuple[str, ...]  # "xã", "tỉnh", "bộ"
     periods: tuple[tuple[int, int], ...]  # (2026, 2030); (2025, 2025)
     article: ArticleRef | None
+    section: str | None = None  # a section title the question names: "Tổ chức thực hiện"
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,17 @@ def read_query(text: str) -> Query:
     if m := _ARTICLE.search(text):
         article = ArticleRef(int(m.group(3)), int(m.group(2)) if m.group(2) else None,
                              m.group(1).lower() if m.group(1) else None)
-    return Query(text, levels, read_periods(text), article)
+    section = None
+    for m in _SECTION.finditer(text):
+        if m.group(1)[0].isupper():
+            section = m.group(1).strip()
+            break
+    return Query(text, levels, read_periods(text), article, section)
+
+
+def without_article(text: str) -> str:
+    """``text`` less the article it names: "khoản 2 Điều 23" says where to look, not what to find."""
+    return " ".join(_ARTICLE.sub(" ", text).split())
 
 
 def read_periods(text: str) -> tuple[tuple[int, int], ...]:

@@ -123,34 +123,61 @@ class Retriever:
         return SearchResult(passages, (time.perf_counter() - started) * 1000, query)
 
 
-    def article(self, reading: Query, named_docs: Sequence[str], passages: Sequence[Passage]) -> Passage | None:
-        """The clause a question names by number ("khoản 2 Điều 23"), looked up by structure: in the
-        document the question names, else in the first retrieved document that has such a clause.
+    def named_clause(self, reading: Query, named_docs: Sequence[str], passages: Sequence[Passage]) -> Passage | None:
+        """The clause a question names, looked up by structure. An article by number ("khoản 2 Điều
+        23"): in the document the question names, else in the first retrieved document that has it.
+        A section by title ("Mục Tổ chức thực hiện"): the clause so titled that the best-ranked
+        passage holding one overlaps.
 
         :returns: the clause as a rank-1 passage, or None when no candidate document has it.
         """
-        if reading.article is None:
+        if reading.article is not None:
+            found = self._article(reading.article.label, named_docs, passages)
+        elif reading.section is not None:
+            found = self._section(reading.section, passages)
+        else:
             return None
-        label = reading.article.label
+        if found is None:
+            return None
+        doc, clause = found
+        by_id = doc.parsed.by_id()
+        chain, node = [], clause
+        while node is not None:
+            chain.append(f"{node.label}. {node.title}" if node.title else node.label)
+            node = by_id.get(node.parent) if node.parent else None
+        meta = doc.meta
+        return Passage(rank=1, score=1.0, node_id="", doc_id=meta.id, doc_title=meta.title,
+                       short_title=meta.short_title, status=meta.status or "unknown", clause_id=clause.id,
+                       clause_label=clause.label, breadcrumb=" › ".join([meta.short_title, *reversed(chain)]),
+                       headings=(), kind="text", start=clause.start, end=clause.end,
+                       text=doc.text[clause.start:clause.end])
+
+    def _article(self, label: str, named_docs: Sequence[str], passages: Sequence[Passage]):
         for doc_id in dict.fromkeys([*named_docs, *(p.doc_id for p in passages)]):
             doc = self.index.docstore.get(doc_id)
             clause = next((c for c in doc.parsed.clauses if c.label == label), None) if doc else None
-            if clause is None:
-                if doc_id in named_docs:
-                    return None  # the named document has no such clause: nothing else may stand in
-                continue
-            by_id = doc.parsed.by_id()
-            chain, node = [], clause
-            while node is not None:
-                chain.append(f"{node.label}. {node.title}" if node.title else node.label)
-                node = by_id.get(node.parent) if node.parent else None
-            meta = doc.meta
-            return Passage(rank=1, score=1.0, node_id="", doc_id=meta.id, doc_title=meta.title,
-                           short_title=meta.short_title, status=meta.status or "unknown", clause_id=clause.id,
-                           clause_label=clause.label, breadcrumb=" › ".join([meta.short_title, *reversed(chain)]),
-                           headings=(), kind="text", start=clause.start, end=clause.end,
-                           text=doc.text[clause.start:clause.end])
+            if clause is not None:
+                return doc, clause
+            if doc_id in named_docs:
+                return None  # the named document has no such clause: nothing else may stand in
         return None
+
+    def _section(self, title: str, passages: Sequence[Passage]):
+        wanted = _folded_title(title)
+        docs: dict[str, object] = {}
+        for passage in passages:
+            doc = docs.get(passage.doc_id) or docs.setdefault(passage.doc_id, self.index.docstore.get(passage.doc_id))
+            if doc is None:
+                continue
+            titled = [c for c in doc.parsed.clauses if c.start < passage.end and passage.start < c.end
+                      and c.title and _folded_title(c.title).startswith(wanted)]
+            if titled:
+                return doc, max(titled, key=lambda c: min(c.end, passage.end) - max(c.start, passage.start))
+        return None
+
+
+def _folded_title(title: str) -> str:
+    return " ".join(_WORD.findall(strip_diacritics(title).casefold()))
 
 
 def _words(text: str) -> str:

@@ -31,9 +31,14 @@ _FIELD_ASKS = re.compile(
     r"(?:do\s+)?ai\s+phối hợp|cơ quan nào phối hợp|(?:thời\s+)?hạn(?:\s+hoàn thành)?\s+(?:khi nào|là khi nào|năm nào)|"
     r"khi nào (?:xong|hoàn thành)|là bao nhiêu|bao nhiêu|là gì|như thế nào|thế nào)\s*(?=[,;?.]|$)",
     re.IGNORECASE)
-_LEADING = re.compile(r"^(?:còn|vậy|thế|thế còn|vậy còn|và|nhưng)\s+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:vậy còn|thế còn|còn|vậy|thế|và|nhưng)\s+", re.IGNORECASE)
 _TRAILING = re.compile(r"\s*(?:thì sao|thế nào|ra sao|như thế nào)?\s*\??\s*$", re.IGNORECASE)
 _FOLLOW_UP_CUES = ("thì sao", "còn ", "vậy còn", "thế còn")
+# "còn 5G thì sao?", "vậy còn Trung tâm dữ liệu?": the question is the previous one about another subject.
+_ASKS_ABOUT_OTHER = re.compile(r"^\s*(?:vậy\s+|thế\s+)?còn\s|thì sao\s*\??\s*$", re.IGNORECASE)
+# Where a question's subject ends: the words that ask, and those that open a level or a period.
+_FRAME_WORDS = frozenset("""là do gồm bao có được cần phải như thế ra khi ai nào gì năm giai cấp theo trong tại
+    đạt đặt chủ phối hạn thì""".split())
 _SHORT = 6  # words: a question this short with a cue, or naming only a slot, is a follow-up
 _FIELD_FOLLOW_UPS = ("ai phối hợp", "phối hợp", "ai chủ trì", "chủ trì", "thời hạn", "hạn", "khi nào", "kết quả",
                      "cơ quan phối hợp", "cơ quan chủ trì", "hạn hoàn thành", "bao giờ xong")
@@ -198,6 +203,10 @@ def resolve_follow_up(question: str, earlier: list[str]) -> str:
     'Kế hoạch CĐS cấp tỉnh gồm những nội dung gì?'
     >>> resolve_follow_up("ai phối hợp?", ["Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?"])
     'Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia: ai phối hợp?'
+    >>> resolve_follow_up("vậy còn phủ sóng 5G thì sao?", ["Chỉ tiêu phủ sóng 4G năm 2025 là bao nhiêu?"])
+    'Chỉ tiêu phủ sóng 5G năm 2025 là bao nhiêu?'
+    >>> resolve_follow_up("còn Trung tâm dữ liệu quốc gia?", ["Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?"])
+    'Trung tâm dữ liệu quốc gia do ai chủ trì?'
     """
     if not earlier or not _is_follow_up(question):
         return question
@@ -213,9 +222,31 @@ def resolve_follow_up(question: str, earlier: list[str]) -> str:
             merged = _swap(merged, _PERIOD, periods[0])
         rest = _PERIOD.sub("", _LEVEL_PHRASE.sub("", core)).strip(" ,;")
         return f"{merged.rstrip(' ?.')} ({rest})?" if len(rest.split()) >= 2 else merged
+    if _ASKS_ABOUT_OTHER.search(question) and core and not _FIELD_ASKS.fullmatch(core) \
+            and " ".join(core.lower().split()) not in _FIELD_FOLLOW_UPS:
+        return _replace_subject(previous, core)
     topic = _FIELD_ASKS.sub("", previous).strip(" ,;:?.")
     ask = question.strip()
     return f"{topic}: {ask[0].lower() + ask[1:] if ask[:1].isupper() else ask}"
+
+
+def _replace_subject(previous: str, subject: str) -> str:
+    """The previous question about ``subject`` instead: "Chỉ tiêu phủ sóng 4G năm 2025 là bao nhiêu?"
+    with "phủ sóng 5G" is "Chỉ tiêu phủ sóng 5G năm 2025 là bao nhiêu?". The old subject is the run of
+    words from where the new one's first word stands in it (else from the start) up to the question's
+    frame: the asking words, a level or a period."""
+    words = previous.rstrip(" ?.").split()
+    folded = [w.casefold().strip(",;:") for w in words]
+    head = subject.split()[0].casefold()
+    start = folded.index(head) if head in folded else 0
+    end = start
+    while end < len(words) and folded[end] not in _FRAME_WORDS and not words[end].endswith((",", ";", ":")):
+        end += 1
+    if end < len(words) and words[end].endswith((",", ";", ":")) and folded[end] not in _FRAME_WORDS:
+        end += 1  # "… 4G, …": the subject's last word carries the comma
+    if end == start:
+        return f"{subject}: {previous}"
+    return " ".join([*words[:start], subject, *words[end:]]).rstrip(" ?.") + "?"
 
 
 def _is_follow_up(question: str) -> bool:

@@ -1,0 +1,126 @@
+"""One reading of the question carried through the answer: the plan level and period it names, an
+article it names by number, and follow-ups that change one slot (subject, level, asked field) of the
+question before them. Fast tests read questions; slow ones answer them on the real index."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.query import ArticleRef, Scope, other_level, read_query, scope_match, scope_of
+from assistant.sessions import resolve_follow_up
+from ingest.pipeline import CorpusIndex
+
+COMMUNE_GUIDE = "huong-dan-kh-cds-cap-xa"
+
+
+@pytest.mark.parametrize(("question", "levels", "periods", "article"), [
+    ("Phần Tổ chức thực hiện của kế hoạch cấp tỉnh viết thế nào?", ("tỉnh",), (), None),
+    ("Xã có cần đưa trung tâm điều hành thông minh vào kế hoạch không?", ("xã",), (), None),
+    ("Phát triển xã hội số gồm những gì?", (), (), None),  # "xã hội" is no commune
+    ("Giai đoạn 2026-2030, nhiệm vụ đo lường kinh tế số do bộ nào chủ trì?", (), ((2026, 2030),), None),
+    ("Luật 20/2023/QH15 quy định gì về chữ ký số?", (), (), None),  # a year inside a number is no period
+    ("Theo điểm a khoản 2 Điều 23 Luật GDĐT, chữ ký số có giá trị gì?", (), (), ArticleRef(23, 2, "a")),
+    ("cap xa nam 2025 can lam gi", ("xã",), ((2025, 2025),), None),
+])
+def test_a_question_is_read_once_for_level_period_and_article(question, levels, periods, article):
+    reading = read_query(question)
+    assert (reading.levels, reading.periods, reading.article) == (levels, periods, article)
+
+
+def test_a_chunk_takes_the_scope_of_its_innermost_heading():
+    guide = ["Tài liệu hướng dẫn KH CĐS cấp xã", "Mục 3. ĐỊNH HƯỚNG CHUYỂN ĐỔI SỐ GIAI ĐOẠN 2024-2025",
+             "Mục 3.2. Khung kế hoạch chuyển đổi số cấp bộ, tỉnh năm 2024"]
+    assert scope_of(guide, ["xã"], "2024-2025") == Scope(frozenset({"bộ", "tỉnh"}), (2024, 2024))
+    assert scope_of(guide[:2], ["xã"], "2024-2025") == Scope(frozenset({"xã"}), (2024, 2025))
+    assert scope_of(["Luật An ninh mạng 2018", "Điều 1"], ["quốc gia"], None) == Scope(frozenset({"quốc gia"}), (2018, 2018))
+
+
+def test_scope_match_is_for_against_or_silent():
+    province = read_query("Kế hoạch cấp tỉnh năm 2025 gồm những gì?")
+    assert scope_match(province, Scope(frozenset({"bộ", "tỉnh"}), (2025, 2025))) == 1.0
+    assert scope_match(province, Scope(frozenset({"xã"}), (2024, 2025))) == 0.0  # level against, year for
+    assert scope_match(province, Scope(frozenset({"xã"}), (2026, 2030))) == -1.0
+    assert scope_match(province, Scope(frozenset({"quốc gia"}), None)) == 0.0  # national law: neither
+    several = read_query("Quy mô kinh tế số năm 2025 và mục tiêu đến 2030, 2045?")
+    assert scope_match(several, Scope(frozenset(), (2025, 2025))) == 1.0
+    assert other_level(province, [Scope(frozenset({"xã"}), None)]) == "xã"
+    assert other_level(province, [Scope(frozenset({"xã"}), None), Scope(frozenset({"tỉnh"}), None)]) is None
+
+
+@pytest.mark.parametrize(("follow_up", "previous", "resolved"), [
+    ("vậy còn phủ sóng 5G thì sao?", "Chỉ tiêu phủ sóng 4G năm 2025 là bao nhiêu?",
+     "Chỉ tiêu phủ sóng 5G năm 2025 là bao nhiêu?"),
+    ("còn Trung tâm dữ liệu quốc gia?", "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?",
+     "Trung tâm dữ liệu quốc gia do ai chủ trì?"),
+    ("còn cấp tỉnh thì sao?", "Kế hoạch CĐS cấp xã gồm những nội dung gì?", "Kế hoạch CĐS cấp tỉnh gồm những nội dung gì?"),
+    ("hạn hoàn thành khi nào?", "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?",
+     "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia: hạn hoàn thành khi nào?"),
+])
+def test_a_follow_up_replaces_one_slot_of_the_question_before(follow_up, previous, resolved):
+    assert resolve_follow_up(follow_up, [previous]) == resolved
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus_index: CorpusIndex) -> Assistant:
+    return Assistant(corpus_index.settings, corpus_index)
+
+
+@pytest.mark.slow
+def test_an_article_named_by_number_is_answered_with_that_article(assistant: Assistant):
+    answer = assistant.ask("Theo Luật Giao dịch điện tử 2023, khoản 2 Điều 23 quy định gì?")
+    assert answer.answerable and answer.citations[0].clause == "khoản 2 Điều 23"
+    assert answer.answer.startswith("**Theo khoản 2 Điều 23 Luật Giao dịch điện tử 2023:**")
+    assert answer.citations[0].quote.startswith("2. Chữ ký điện tử chuyên dùng bảo đảm an toàn hoặc chữ ký số")
+
+
+@pytest.mark.slow
+def test_an_article_named_only_as_a_reference_is_not_the_answer(assistant: Assistant):
+    answer = assistant.ask("Theo Luật An ninh mạng, doanh nghiệp viễn thông phải xóa thông tin vi phạm Điều 16 "
+                           "chậm nhất trong bao lâu kể từ khi có yêu cầu?")
+    assert answer.answerable and answer.citations[0].clause != "Điều 16"
+    assert "24 giờ" in answer.answer
+
+
+@pytest.mark.slow
+def test_an_article_the_named_law_lacks_is_refused(assistant: Assistant):
+    answer = assistant.ask("Điều 45 Luật An ninh mạng quy định gì?")  # the law has 43 articles
+    assert not answer.answerable and "Điều 45" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_question_naming_a_level_is_answered_from_that_level(assistant: Assistant):
+    answer = assistant.ask("Phần Tổ chức thực hiện của kế hoạch cấp tỉnh viết thế nào?")
+    assert answer.answerable
+    assert (answer.citations[0].doc_id, answer.citations[0].clause) == ("khung-kh-cds-2026-2030", "Mục V")
+    assert "Lưu ý" not in answer.answer
+
+
+@pytest.mark.slow
+def test_a_period_prefers_that_periods_task_row(assistant: Assistant):
+    answer = assistant.ask("Giai đoạn 2026-2030 nhiệm vụ đo lường kinh tế số do bộ nào chủ trì?")
+    assert answer.answerable and "Cơ quan chủ trì: Bộ Tài chính" in answer.answer
+    assert COMMUNE_GUIDE not in {c.doc_id for c in answer.citations}  # its orientation is for 2024-2025
+
+
+@pytest.mark.slow
+def test_follow_ups_switch_subject_level_and_field(assistant: Assistant):
+    session = assistant.new_session()
+    assistant.ask("Chỉ tiêu phủ sóng 4G năm 2025 là bao nhiêu?", session_id=session)
+    five_g = assistant.ask("vậy còn phủ sóng 5G thì sao?", session_id=session)
+    assert five_g.resolved_question == "Chỉ tiêu phủ sóng 5G năm 2025 là bao nhiêu?"
+    assert "Phủ sóng 5G toàn quốc" in five_g.citations[0].quote
+
+    session = assistant.new_session()
+    commune = assistant.ask("Kế hoạch CĐS cấp xã gồm những nội dung gì?", session_id=session)
+    assert commune.citations[0].doc_id == COMMUNE_GUIDE
+    province = assistant.ask("còn cấp tỉnh thì sao?", session_id=session)
+    first = province.citations[0]
+    # from a province-level text: the 2026-2030 framework, Công văn 3816, or the guide's "cấp bộ, tỉnh" section
+    assert first.doc_id != COMMUNE_GUIDE or first.clause.startswith("Mục 3.2"), (first.doc_id, first.clause)
+
+    session = assistant.new_session()
+    assistant.ask("Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?", session_id=session)
+    deadline = assistant.ask("hạn hoàn thành khi nào?", session_id=session)
+    assert deadline.citations[0].clause == "Lĩnh vực IV, nhiệm vụ 6"
+    assert "Thời hạn hoàn thành: 2026" in deadline.answer
