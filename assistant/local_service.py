@@ -104,13 +104,18 @@ def _exit(signum: int, frame: object) -> None:
 
 
 def is_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (an exited one its parent has not reaped yet does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by another user
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux): the signal test is all there is
+        return True
+    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def _client_url(host: str, port: int) -> str:

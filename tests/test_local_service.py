@@ -239,6 +239,22 @@ def test_a_stale_record_is_ignored_and_the_command_opens_the_index(setup: Settin
 
 
 @pytest.mark.slow
+def test_a_starting_service_is_waited_for_and_one_that_dies_is_left_behind(setup: Settings):
+    starting = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])  # never listens
+    record = ServiceRecord(starting.pid, f"http://127.0.0.1:{free_port()}", "serve", "token")
+    (setup.data_dir / RECORD_NAME).write_text(json.dumps(record.__dict__), encoding="utf-8")
+    try:
+        result = _cds(setup, "search", QUERY, "--k", "1")
+    finally:
+        starting.kill()
+        starting.wait()
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"{record.describe()} giữ chỉ mục và đang khởi động; lệnh sẽ chạy qua dịch vụ này khi "
+                             "nó sẵn sàng (Ctrl+C để dừng)…\n")
+    assert result.stdout.startswith("1. [")  # the service never came up: the command opened the index itself
+
+
+@pytest.mark.slow
 def test_an_index_held_by_another_process_is_refused_in_vietnamese(setup: Settings):
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; from ingest.index import EdgeVectorStore\n"
