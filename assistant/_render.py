@@ -54,7 +54,10 @@ def render(blocks: list[Block], qtype: QuestionType) -> Rendered:
     citations: list[Citation] = []
     sections = []
     for block in ordered:
-        lines = _task_lines(block, citations) if block.kind == "task" else _text_lines(block, citations)
+        if block.kind == "task":
+            lines = _task_lines(block, citations)
+        else:
+            lines = _row_lines(block, citations) or _text_lines(block, citations)
         header = _header(block, qtype)
         if len(lines) == 1:
             sections.append(f"{header} {lines[0][1]}")
@@ -108,6 +111,33 @@ def _task_lines(block: Block, citations: list[Citation]) -> list[tuple[int, str]
             continue
         value = " ".join(span.text.split()) or "(để trống)"
         lines.append((0, f"{name}: {value} [{n}]"))
+    return lines
+
+
+def _row_lines(block: Block, citations: list[Citation]) -> list[tuple[int, str]] | None:
+    """One table row (a .docx/HTML/.doc table as the loaders write it: "Dòng 3 — Cột: giá trị; …") as
+    one line per column; None for anything else."""
+    units = block.units
+    clause = block.doc.clauses.get(units[0].clause_id)
+    if clause is None or clause.kind != "table_row" or any(u.clause_id != clause.id for u in units):
+        return None
+    table = block.doc.clauses.get(clause.parent)
+    head = block.doc.doc.text[table.start:table.heading_end] if table is not None else ""
+    names = [n.strip() for n in head.partition(":")[2].split(" | ") if n.strip()]
+    text = " ".join(" ".join(u.text for u in units).split())
+    body = text.partition(" — ")[2] or text
+    cuts = []
+    for name in names:
+        at = body.find(f"{name}: ", cuts[-1][1] if cuts else 0)
+        if at >= 0 and (at == 0 or body[at - 2 : at] == "; "):
+            cuts.append((at, at + len(name) + 2, name))
+    if len(cuts) < 2:
+        return None
+    n = _cite(block.doc, units[0].start, units[-1].end, citations)
+    lines = []
+    for (start, value_start, name), following in zip(cuts, [*cuts[1:], None]):
+        value = body[value_start : following[0] - 2 if following else len(body)].strip()
+        lines.append((0, f"{name}: {value or '(để trống)'} [{n}]"))
     return lines
 
 

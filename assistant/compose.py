@@ -61,6 +61,9 @@ _W_TITLE = 0.15
 _W_NAMED = 0.1
 _W_PERIOD = 0.15  # a comparison's unit from a period the question names
 _W_SCOPE = 0.15  # per share of the named levels and periods a unit's scope is against
+_W_FRAME = 0.2
+_FRAME_PARTS = ("preamble", "closing")  # "Phần mở đầu" (title, recitals) and "Phần kết" (signature, recipients)
+_ASKS_FRAME = re.compile(r"căn cứ|ban hành|\bký\b|người ký|nơi nhận|can cu|ban hanh", re.IGNORECASE)
 _W_SLOT = 0.15  # a unit holding the kind of value asked for ("ngày nào": a date; "bao nhiêu MW": MW)
 _W_BLOCK = 0.3  # a grown block's coverage of the question, to choose among near-tied first anchors
 _FIRST_TIE = 0.95
@@ -144,6 +147,8 @@ class Composer:
                 score += _W_SLOT
             if reading.levels or reading.periods:  # retrieval ranked the matching scope first already
                 score += _W_SCOPE * min(0.0, scope_match(reading, self._scope(doc, unit)))
+            if unit.top_id in _FRAME_PARTS and not _ASKS_FRAME.search(question):
+                score -= _W_FRAME  # recitals and signature answer only questions about them
             if _introduces_list(doc, unit):
                 score += 0.1 if qtype.shape in ("list", "howto") else -0.05
             elif unit.kind == "heading":
@@ -357,7 +362,7 @@ def _enumeration(doc: DocUnits, unit: Unit) -> Clause:
     if doc.children.get(clause.id):
         return clause
     parent = doc.clauses.get(clause.parent) if clause.parent else None
-    listed = clause.kind in ("bullet", "item", "point", "clause")
+    listed = clause.kind in ("bullet", "item", "point", "clause", "table_row")
     if parent is not None and listed and len(doc.children.get(parent.id, ())) >= 2:
         return parent
     return clause

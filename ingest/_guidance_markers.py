@@ -66,8 +66,8 @@ def classify(line: str) -> Marker | None:
 
     if marker := appendix(line):
         return marker
-    if pre == 0 and (m := _TABLE.match(line) or _ROW.match(line)):
-        return Marker("table" if m.re is _TABLE else "row", m.group(1), (int(m.group(1)),), at(m))
+    if pre == 0 and (marker := table_line(line)):
+        return marker
     if m := _PART.match(rest):
         return Marker("part", f"Phần {m.group(1)}", (_number(m.group(1)),), at(m))
     if (m := _ROMAN.match(rest)) and _VALID_ROMAN.fullmatch(m.group(1)):
@@ -98,6 +98,15 @@ def appendix(line: str) -> Marker | None:
         return None
     token = f"Phụ lục {m.group(1)}" if m.group(1) else "Phụ lục"
     return Marker("appendix", token, (_number(m.group(1)),) if m.group(1) else (), pre + m.end())
+
+
+def table_line(line: str) -> Marker | None:
+    """The marker of a table's title line ("Bảng 2: …") or row line ("Dòng 3 — …") as the loaders
+    write tables, or None."""
+    if m := _TABLE.match(line) or _ROW.match(line):
+        body = m.end() + len(line[m.end():]) - len(line[m.end():].lstrip())
+        return Marker("table" if m.re is _TABLE else "row", m.group(1), (int(m.group(1)),), body)
+    return None
 
 
 def is_closing(line: str) -> bool:

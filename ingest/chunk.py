@@ -5,8 +5,9 @@ Rules, in order:
   then at spaces, then at the limit itself;
 * every non-space character of the document lies in at least one chunk (``coverage`` checks it);
 * a chunk never crosses a top-level clause (a Mục, a Chương, an area of a task table);
-* a table row or task block that fits is one whole chunk, packed with no sibling; a longer one is
-  split into pieces that all keep the row's clause and kind;
+* a table row or task block that fits is one whole chunk, packed with no sibling (a clause holding
+  rows is never one chunk whole); a longer one is split into pieces that all keep the row's clause
+  and kind;
 * a numbered section or an article (Điều) never shares a chunk with a sibling section/article;
 * a clause that fits is one chunk with all its descendants; a clause that does not fit contributes
   its own heading/intro text packed with as many consecutive children as fit, and children that
@@ -84,6 +85,14 @@ class _Builder:
         self.child_starts = {key: [c.start for c in kids] for key, kids in self.children.items()}
         self.tasks: dict[str, TaskRecord] = {t.clause_id: t for t in parsed.tasks}
         self.pieces: list[list] = []  # [start, end, owner clause or None]
+        # Clauses holding a table row or task block: never one chunk whole, so each row is found alone.
+        self.holds_rows: set[str] = set()
+        for clause in parsed.clauses:
+            if clause.kind in _ATOMIC:
+                parent = clause.parent
+                while parent is not None and parent not in self.holds_rows:
+                    self.holds_rows.add(parent)
+                    parent = self.by_id[parent].parent if parent in self.by_id else None
 
     def build(self) -> list[Chunk]:
         for top in self.children[None]:
@@ -93,7 +102,7 @@ class _Builder:
         return [self._chunk(seq, start, end, owner) for seq, (start, end, owner) in enumerate(pieces)]
 
     def _fits(self, clause: Clause) -> bool:
-        return clause.end - clause.start <= self.max
+        return clause.end - clause.start <= self.max and clause.id not in self.holds_rows
 
     def _visit(self, node: Clause, depth: int) -> None:
         kids = self.children[node.id]

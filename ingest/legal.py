@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ingest._guidance_markers import appendix, is_closing, is_heading_text
+from ingest._guidance_markers import appendix, is_closing, is_heading_text, table_line
 from ingest.model import Clause, ParsedDocument
 
 # "Điều 1. Phạm vi", and the source's "Điều 2.Đối tượng", "Điều 24:Nguyên tắc", "Điều 5 Chính sách"
@@ -41,6 +41,7 @@ _RESOLUTION_HEAD = re.compile(  # "Nghị quyết số 57-NQ/TW", "NGHỊ QUYẾ
 _POINT_LETTERS = "abcdđeghiklmnopqrstuvxy"
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _TITLE_CHARS = 120
+_TABLE = 6  # the rank of a table inside whatever holds it (deeper than any điểm); its rows rank one deeper
 _MIN_ARTICLES = 3
 
 _Line = tuple[str, int, int]  # content without surrounding whitespace, its start and end offsets
@@ -163,8 +164,12 @@ class _Builder:
         i = appendices = 0
         while i < len(lines):
             content, start, end = lines[i]
-            # The closing formula only counts once the body has begun: a preamble may cite one.
-            if self._body and (marker := appendix(content)):
+            table = table_line(content)
+            if self._innermost(_TABLE) and not (table and table.scheme == "row"):
+                self._pop_to(_TABLE)  # a table ends at the first line that is not one of its rows
+            if table and self._nodes and (table.scheme == "table" or self._innermost(_TABLE)):
+                self._open_table_line(table, start, end, content)
+            elif self._body and (marker := appendix(content)):
                 # An appendix after the signature is content again, a top-level section of its own.
                 self._closed = True
                 appendices += 1
@@ -174,6 +179,7 @@ class _Builder:
                     title, end = _short(lines[i][0]), lines[i][2]
                 label = marker.token if marker.value or appendices == 1 else f"{marker.token} (lần {appendices})"
                 self._open(_Node(f"appendix-{appendices}", "section", marker.token, title, label, start, end, level=0))
+            # The closing formula only counts once the body has begun: a preamble may cite one.
             elif not self._closed and self._stack and self._stack[0].level \
                     and (_CLOSING.match(content) or is_closing(content)):
                 self._closed = True
@@ -194,6 +200,19 @@ class _Builder:
     def _classify(self, lines: list[_Line], i: int) -> int:
         """Open the node that line ``i`` begins, if any; return how many following lines it consumed."""
         raise NotImplementedError
+
+    def _open_table_line(self, marker, start: int, end: int, content: str) -> None:
+        """A .docx/HTML table inside an article or an appendix: its title line, then one clause a row."""
+        if marker.scheme == "table":
+            parent = next((n for n in reversed(self._stack) if n.kind != "paragraph"), None)
+            base = parent.label if parent else ""
+            self._open(_Node(f"{parent.id}/T{marker.token}" if parent else f"T{marker.token}", "area", marker.token,
+                             _short(content[marker.body:]), f"{base}, bảng {marker.token}" if base else f"Bảng {marker.token}",
+                             start, end, level=_TABLE))
+        else:
+            table = self._innermost(_TABLE)
+            self._open(_Node(f"{table.id}/R{marker.token}", "table_row", marker.token, _short(content[marker.body:]),
+                             f"{table.label}, dòng {marker.token}", start, end, level=_TABLE + 1))
 
     def _open(self, node: _Node) -> None:
         self._pop_to(node.level)

@@ -38,6 +38,7 @@ _STRUCTURAL = re.compile(
       | \d{1,2}(?:\.\d{1,2})+\.?(?=\s|$)           # dotted: "2.1", "2.1.3."
       | [a-zđ]\)\s                                 # lettered: "a)", "đ)"
       | (?:Điều|Chương|Mục|Phần)\s+(?:\d|[IVXLC]+\b)
+      | PHỤ\s+LỤC\b | Phụ\s+lục\s+(?:số\s+)?(?:\d|[IVXLC]+\b)  # an appendix heading
       | [¹²³⁴⁵⁶⁷⁸⁹⁰]                                # footnote
     )""",
     re.VERBOSE,

@@ -177,3 +177,32 @@ def test_any_outline_parses_and_chunks_within_bounds(lines: list[tuple[str, str]
 @given(st.text(max_size=3000), st.sampled_from([200, 1400]))
 def test_any_text_at_all_parses_and_chunks_within_bounds(text: str, max_chars: int):
     _check(text, max_chars)
+
+
+def test_a_table_in_a_decree_is_cut_into_rows_and_ends_where_its_rows_end():
+    """The loader writes a .docx table as a title line and one line a row; inside an article or an
+    appendix of a decree each row is a clause of its own, never merged into a whole-section chunk."""
+    articles = "\n".join(f"Điều {n}. Điều {n}\n1. Nội dung khoản một của điều {n}." for n in range(2, 5))
+    text = "\n".join([
+        "THÔNG TƯ", "Quy định danh mục dịch vụ", "Điều 1. Danh mục",
+        "1. Danh mục dịch vụ gồm:",
+        "Bảng 1: STT | Tên dịch vụ | Quy chuẩn",
+        "Dòng 1 — STT: 1; Tên dịch vụ: Dịch vụ truy nhập Internet băng rộng cố định; Quy chuẩn: QCVN 34:2019",
+        "Dòng 2 — STT: 2; Tên dịch vụ: Dịch vụ điện thoại di động mặt đất; Quy chuẩn: QCVN 36:2022",
+        "2. Danh mục được rà soát hằng năm.",
+        articles,
+        "Nơi nhận:", "- Như trên;", "KT. BỘ TRƯỞNG",
+        "PHỤ LỤC", "MẪU BÁO CÁO",
+        "Bảng 1: Nội dung | Thời hạn",
+        "Dòng 1 — Nội dung: Báo cáo quý; Thời hạn: ngày 15 tháng cuối quý",
+    ])
+    parsed, chunks = _check(text)
+    by_label = {c.label: c for c in parsed.clauses}
+    row = by_label["khoản 1 Điều 1, bảng 1, dòng 2"]
+    assert row.kind == "table_row" and text[row.start : row.end].endswith("QCVN 36:2022")
+    assert by_label["khoản 1 Điều 1, bảng 1"].kind == "area"
+    assert text[by_label["khoản 2 Điều 1"].start:].startswith("2. Danh mục được rà soát")
+    assert by_label["Phụ lục, bảng 1, dòng 1"].kind == "table_row"
+    row_chunks = [c for c in chunks if c.kind == "table_row"]
+    assert [c.clause_label for c in row_chunks] == ["khoản 1 Điều 1, bảng 1, dòng 1", "khoản 1 Điều 1, bảng 1, dòng 2",
+                                                    "Phụ lục, bảng 1, dòng 1"]

@@ -171,6 +171,8 @@ def test_the_row_is_retrieved_and_cited_through_the_real_index(plan, tmp_path: P
         index.close()
     assert (top.kind, top.clause_label) == ("table_row", "Mục II, bảng 1, dòng 5")
     assert "Cơ quan chủ trì: Bộ KH&CN" in top.text
-    assert answer.answerable  # a row without a TaskRecord is quoted as text, cited by its row
+    assert answer.answerable  # a row without a TaskRecord is quoted whole, cited by its row
     assert answer.citations[0].clause == "Mục II, bảng 1, dòng 5"
     assert "Xây dựng Nghị định hướng dẫn chi tiết Luật Chuyển đổi số; Cơ quan chủ trì: Bộ KH&CN" in answer.citations[0].quote
+    # shown as the row's fields, one column a line, each citing the row
+    assert "\n- Cơ quan chủ trì: Bộ KH&CN [1]" in answer.answer
