@@ -14,6 +14,8 @@ import importlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +25,6 @@ from ingest.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.client import ServiceClient
-    from ingest.intake import Intake
     from ingest.pipeline import CorpusIndex, IngestReport
 
 _STATUS_VI = {"draft": "dự thảo", "in_force": "đang có hiệu lực", "amended": "đã được sửa đổi",
@@ -91,14 +92,19 @@ def service_client(settings: Settings) -> ServiceClient | None:
 
 
 def call_service(client: ServiceClient, method: str, path: str, **kwargs: Any) -> Any:
-    """``client.request`` (or ``client.upload`` given ``file``) with the service's refusals as click errors:
-    a 422 is a usage error, anything else a one-line error naming the service."""
+    """``client.request(method, path, **kwargs)`` with the service's refusals as click errors (see ``service_errors``)."""
+    with service_errors(client):
+        return client.request(method, path, **kwargs)
+
+
+@contextmanager
+def service_errors(client: ServiceClient) -> Iterator[None]:
+    """Turn what the service refuses into click errors: a 422 is a usage error, anything else (or a lost
+    connection) a one-line error naming the service."""
     from assistant.client import ServiceError
 
     try:
-        if "file" in kwargs:
-            return client.upload(path, kwargs.pop("file"), **kwargs)
-        return client.request(method, path, **kwargs)
+        yield
     except ServiceError as exc:
         if exc.status == 422:
             raise click.UsageError(str(exc)) from exc
@@ -197,7 +203,8 @@ def _ingest_through(client: ServiceClient, settings: Settings, paths: tuple[Path
     out = None
     for path in paths:
         click.echo(f"Đang gửi {path.name} tới {client.record.describe()} để lập chỉ mục…", err=True)
-        out = IngestOut.model_validate(call_service(client, "POST", "/ingest/file", file=path, fields=fields))
+        with service_errors(client):
+            out = IngestOut.model_validate(client.upload("/ingest/file", path, fields))
         added += [(a.file, a.doc_id) for a in out.added]
         failed += [(f.file, f.message) for f in out.failed]
     if not paths:
