@@ -23,7 +23,8 @@ _COUNTED = re.compile(r"bao nhieu\s+(?!phan\b|lan\b|la\b|va\b|so\b|muc\b|ty\b|tr
 _AMOUNT = re.compile(r"bao nhieu\b|\bmay\s+(?:nam|thang|ngay|lan)\b")
 _ABBREVIATIONS = {plain(k): plain(v) for k, v in ABBREVIATIONS.items()}
 _MONEY_CUES = ("muc tien", "muc phi", "muc phu cap", "phat tien", "phat bao nhieu", "bao nhieu tien",
-               "bao nhieu dong", "ty dong", "trieu dong")
+               "bao nhieu dong", "ty dong", "trieu dong", "muc luong", "tien luong", "le phi", "hoc phi",
+               "tro cap")
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b")
 _CONTACT = {"so dien thoai": re.compile(r"\d[\d .]{7,}\d"), "email": re.compile(r"@"),
             "dia chi thu dien tu": re.compile(r"@")}
