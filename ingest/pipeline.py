@@ -184,7 +184,7 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
         report.errors.append((entry.meta.source_file, message))
         _notify(on_file, entry.meta.source_file, "error")
 
-    for entry in tqdm(entries, desc="Đọc tài liệu", unit="tệp", disable=not progress):
+    for entry in tqdm(entries, desc="Đọc kho tài liệu để tìm tệp mới hoặc đã sửa", unit="tệp", disable=not progress):
         try:
             loaded[entry.meta.id] = (entry, load_file(entry.path, int(settings.max_file_mb * 1024 * 1024)))
         except LoadError as exc:
@@ -225,7 +225,7 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
             todo.append((entry, file, fingerprints[doc_id]))
 
     prepared: list[_Prepared] = []
-    for entry, file, fingerprint in tqdm(todo, desc="Phân tích cấu trúc", unit="tài liệu",
+    for entry, file, fingerprint in tqdm(todo, desc="Phân tích điều khoản của tài liệu mới hoặc đã sửa", unit="tài liệu",
                                          disable=not progress or len(todo) < 2):
         try:
             prepared.append(_prepare(entry, file, fingerprint, settings))
@@ -241,7 +241,7 @@ def build_index(index: CorpusIndex, progress: bool = True, on_file: Callable[[st
         cache.close()
     report.embed_seconds = time.perf_counter() - embed_started
 
-    for p in tqdm(prepared, desc="Ghi chỉ mục", unit="tài liệu", disable=not progress or not prepared):
+    for p in tqdm(prepared, desc="Ghi vào chỉ mục tìm kiếm", unit="tài liệu", disable=not progress or not prepared):
         doc_id = p.entry.meta.id
         existed = doc_id in ledger
         try:

@@ -243,7 +243,7 @@ def test_kill_while_writing_the_index_recovers_to_a_clean_build(tmp_path: Path, 
     index.refresh(progress=False)
     index.close()
     settings_env = _cli_env(data_dir, corpus, embed_cache)
-    _ingest_and_kill(tmp_path, settings_env, re.compile(r"Ghi chỉ mục:\s+\d+%\|[^|]*\|\s*[1-9]/3"))
+    _ingest_and_kill(tmp_path, settings_env, re.compile(r"Ghi vào chỉ mục tìm kiếm:\s+\d+%\|[^|]*\|\s*[1-9]/3"))
     ledger = DocStore(data_dir / "docstore.sqlite").ledger()
     assert not (set(ledger) == set(expected) and all(r.state == "complete" for r in ledger.values())), \
         "the kill came after the last document: nothing to recover"
