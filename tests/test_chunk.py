@@ -12,12 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.chunk import chunk_document, coverage
+from ingest.load import load_file
 from ingest.model import ParsedDocument
 from ingest.normalise import normalise
 from ingest.structure import parse_structure
+from ingest.settings import REPO_ROOT
 from tests.conftest import CORPUS_DIR
 
 CORPUS_FILES = sorted(p for p in CORPUS_DIR.rglob("*.txt"))
+# Documents outside the corpus: the new-document evaluation set and the loaders' fixtures (.docx, .doc).
+OTHER_FILES = sorted(p for folder in (REPO_ROOT / "eval" / "datasets" / "newdocs", REPO_ROOT / "tests" / "data")
+                     for p in folder.iterdir() if p.suffix in (".txt", ".docx", ".doc"))
 LAW_CNTT = CORPUS_DIR / "legal" / "luat-67-2006-qh11-cong-nghe-thong-tin.txt"
 
 
@@ -47,6 +52,11 @@ def _check(text: str, max_chars: int = 1400) -> tuple[ParsedDocument, list]:
 @pytest.mark.parametrize("max_chars", [300, 1400])
 def test_real_corpus_chunks_are_bounded_and_cover_every_character(path: Path, max_chars: int):
     _check(path.read_text(encoding="utf-8"), max_chars)
+
+
+@pytest.mark.parametrize("path", OTHER_FILES, ids=lambda p: p.name)
+def test_documents_outside_the_corpus_lose_nothing_either(path: Path):
+    _check(load_file(path, 20 * 2**20).text)
 
 
 def test_coverage_counts_non_space_characters_outside_every_chunk():
