@@ -23,6 +23,7 @@ import os
 import secrets
 import signal
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,17 +77,23 @@ def advertise(data_dir: Path, host: str, port: int, command: str) -> Iterator[Se
     record = ServiceRecord(os.getpid(), _client_url(host, port), command, secrets.token_urlsafe(24))
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / RECORD_NAME
-    while True:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            break
-        except FileExistsError:
-            other = find_service(data_dir)  # removes a stale record, so the next try succeeds
-            if other is not None:
-                raise ServiceConflict(f"Thư mục dữ liệu {data_dir} đang được {other.describe()} phục vụ. "
-                                      "Dùng dịch vụ đó, hoặc dừng nó trước khi chạy lệnh này.") from None
+    # Written whole under another name, then linked into place: linking fails if a record exists, and a
+    # reader never sees half a record (which it would take for a torn one and remove).
+    fd, written = tempfile.mkstemp(dir=data_dir, prefix=".service-")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(asdict(record), f)
+    try:
+        while True:
+            try:
+                os.link(written, path)
+                break
+            except FileExistsError:
+                other = find_service(data_dir)  # removes a stale record, so the next try succeeds
+                if other is not None:
+                    raise ServiceConflict(f"Thư mục dữ liệu {data_dir} đang được {other.describe()} phục vụ. "
+                                          "Dùng dịch vụ đó, hoặc dừng nó trước khi chạy lệnh này.") from None
+    finally:
+        os.unlink(written)
     # `kill` (SIGTERM) would end the process without unwinding; uvicorn re-raises it after its shutdown.
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _exit) if main_thread else None

@@ -67,6 +67,7 @@ def test_advertise_writes_a_private_record_and_removes_it(tmp_path: Path):
         assert find_service(tmp_path) == record
         assert (record.pid, record.url, record.command) == (os.getpid(), "http://127.0.0.1:8123", "serve")
         assert (tmp_path / RECORD_NAME).stat().st_mode & 0o777 == 0o600
+        assert [p.name for p in tmp_path.iterdir()] == [RECORD_NAME]
         with pytest.raises(ServiceConflict) as refused, advertise(tmp_path, "127.0.0.1", 8124, "ui"):
             pass
         assert str(refused.value) == (f"Thư mục dữ liệu {tmp_path} đang được `cds serve` (pid {os.getpid()}, "
