@@ -138,7 +138,7 @@ class _Builder:
         out: list[list] = []
         cursor = 0
         for piece in [*pieces, None]:
-            gaps = self._split(cursor, piece[0] if piece else len(self.text))
+            gaps = self._gaps(cursor, piece[0] if piece else len(self.text))
             for k, (a, b) in enumerate(gaps):
                 home = self._deepest(a, b)
                 if piece and k == len(gaps) - 1 and self._joins(piece, a, b, home, forward=True):
@@ -151,6 +151,12 @@ class _Builder:
                 out.append(piece)
                 cursor = max(cursor, piece[1])
         return out
+
+    def _gaps(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Uncovered text [start, end) in pieces within the limit, cut where a clause begins, so that each
+        lies in one clause (a section's trailing paragraph and the next section's heading are apart)."""
+        cuts = [start, *self.starts[bisect_right(self.starts, start) : bisect_left(self.starts, end)], end]
+        return [piece for a, b in zip(cuts, cuts[1:]) for piece in self._split(a, b)]
 
     def _joins(self, piece: list, a: int, b: int, home: Clause | None, forward: bool) -> bool:
         """Whether gap text [a, b) may join ``piece``: inside the same clause and within the limit.

@@ -15,7 +15,7 @@ weighted RRF inside Qdrant.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -80,16 +80,39 @@ class IndexStore(Protocol):
     def close(self) -> None: ...
 
 
-def _tie_break(hits: list[Hit], limit: int) -> list[Hit]:
-    # RRF gives equal scores to a dense-only and a sparse-only hit at the same rank; engines order
-    # such ties differently, so order them by id to make both engines return the same list.
-    return sorted(hits, key=lambda h: (-round(h.score, 6), h.id))[:limit]
+@dataclass(frozen=True)
+class SearchPlan:
+    """One search as both engines run it: the vectors to query, in order, with their RRF weights; a
+    single stage is queried alone, two are fused by weighted RRF over ``prefetch`` candidates each."""
+
+    stages: tuple[tuple[str, Any, float], ...]  # (vector name, dense list or SparseVec, weight)
+    fetch: int  # points asked of the engine: room beyond ``limit`` for the tie-break
+    prefetch: int
+    limit: int
+
+    @property
+    def fused(self) -> bool:
+        return len(self.stages) > 1
+
+    def hits(self, points: Iterable[Any]) -> list[Hit]:
+        """The engine's scored points as hits, ties broken by id: RRF gives equal scores to a
+        dense-only and a sparse-only hit at the same rank and engines order such ties differently."""
+        hits = [Hit(str(p.id), float(p.score), dict(p.payload)) for p in points]
+        return sorted(hits, key=lambda h: (-round(h.score, 6), h.id))[: self.limit]
 
 
-def _modes(mode: SearchMode, dense: np.ndarray | None, sparse: SparseVec | None) -> tuple[bool, bool]:
-    use_dense = mode in ("hybrid", "dense") and dense is not None
-    use_sparse = mode in ("hybrid", "sparse") and sparse is not None and bool(sparse.indices)
-    return use_dense, use_sparse
+def plan_search(dense: np.ndarray | None, sparse: SparseVec | None, limit: int, mode: SearchMode,
+                weights: tuple[float, float], prefetch: int) -> SearchPlan | None:
+    """The plan of a dense, sparse or hybrid search; None when there is nothing to query."""
+    stages = []
+    if mode in ("hybrid", "dense") and dense is not None:
+        stages.append((DENSE, np.asarray(dense, np.float32).tolist(), weights[0]))
+    if mode in ("hybrid", "sparse") and sparse is not None and sparse.indices:
+        stages.append((SPARSE, sparse, weights[1]))
+    if not stages:
+        return None
+    fetch = limit + 10
+    return SearchPlan(tuple(stages), fetch, max(prefetch, fetch), limit)
 
 
 _OPEN_SHARDS: dict[Path, "EdgeVectorStore"] = {}
@@ -219,29 +242,24 @@ class EdgeVectorStore:
         return self._search(dense, sparse, limit, _edge_filter(filters), mode, weights, prefetch)
 
     def _search(self, dense, sparse, limit, flt, mode, weights, prefetch) -> list[Hit]:
-        use_dense, use_sparse = _modes(mode, dense, sparse)
-        stages = []
-        if use_dense:
-            stages.append((E.Query.Nearest(np.asarray(dense, np.float32).tolist(), using=DENSE), weights[0]))
-        if use_sparse:
-            stages.append((E.Query.Nearest(E.SparseVector(indices=sparse.indices, values=sparse.values),
-                                           using=SPARSE), weights[1]))
-        if not stages:
+        plan = plan_search(dense, sparse, limit, mode, weights, prefetch)
+        if plan is None:
             return []
-        fetch = limit + 10
-        if len(stages) == 1:
-            request = E.QueryRequest(limit=fetch, query=stages[0][0], filter=flt, with_payload=True)
+        queries = [E.Query.Nearest(v if name == DENSE else E.SparseVector(indices=v.indices, values=v.values), using=name)
+                   for name, v, _ in plan.stages]
+        if not plan.fused:
+            request = E.QueryRequest(limit=plan.fetch, query=queries[0], filter=flt, with_payload=True)
         else:
             request = E.QueryRequest(
-                limit=fetch,
-                prefetches=[E.Prefetch(limit=max(prefetch, fetch), query=q, filter=flt) for q, _ in stages],
-                query=E.Fusion.Rrf(k=RRF_K, weights=[w for _, w in stages]),
+                limit=plan.fetch,
+                prefetches=[E.Prefetch(limit=plan.prefetch, query=q, filter=flt) for q in queries],
+                query=E.Fusion.Rrf(k=RRF_K, weights=[w for _, _, w in plan.stages]),
                 filter=flt,
                 with_payload=True,
             )
         with self._lock:
             points = self._shard.query(request)
-        return _tie_break([Hit(str(p.id), float(p.score), dict(p.payload)) for p in points], limit)
+        return plan.hits(points)
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         """LlamaIndex query: DEFAULT (dense), SPARSE or HYBRID (RRF) over ``query_embedding``/``query_str``."""

@@ -9,7 +9,7 @@ from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
 from ingest.errors import StoreError
-from ingest.index import DENSE, KEYWORD_FIELDS, RRF_K, SPARSE, Hit, SearchFilters, SearchMode, _modes, _tie_break
+from ingest.index import DENSE, KEYWORD_FIELDS, RRF_K, SPARSE, Hit, SearchFilters, SearchMode, plan_search
 from ingest.settings import Settings
 from ingest.sparse import Bm25Encoder, SparseVec
 
@@ -88,31 +88,27 @@ class ServerVectorStore(QdrantVectorStore):
                filters: SearchFilters = SearchFilters(), mode: SearchMode = "hybrid",
                weights: tuple[float, float] = (1.0, 1.0), prefetch: int = 50) -> list[Hit]:
         """Same contract as ``EdgeVectorStore.search``."""
-        use_dense, use_sparse = _modes(mode, dense, sparse)
-        if not (use_dense or use_sparse) or not self._exists():
+        plan = plan_search(dense, sparse, limit, mode, weights, prefetch)
+        if plan is None or not self._exists():
             return []
         conditions = filters.conditions()
         flt = qm.Filter(must=[qm.FieldCondition(key=k, match=qm.MatchAny(any=v)) for k, v in conditions]) if conditions else None
-        stages = []
-        if use_dense:
-            stages.append((np.asarray(dense, np.float32).tolist(), DENSE, weights[0]))
-        if use_sparse:
-            stages.append((qm.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE, weights[1]))
-        fetch = limit + 10
-        if len(stages) == 1:
-            query, using, _ = stages[0]
-            response = self._client.query_points(self.collection_name, query=query, using=using, limit=fetch,
+        queries = [(v if name == DENSE else qm.SparseVector(indices=v.indices, values=v.values), name)
+                   for name, v, _ in plan.stages]
+        if not plan.fused:
+            query, using = queries[0]
+            response = self._client.query_points(self.collection_name, query=query, using=using, limit=plan.fetch,
                                                  query_filter=flt, with_payload=True)
         else:
             response = self._client.query_points(
                 self.collection_name,
-                prefetch=[qm.Prefetch(query=q, using=u, limit=max(prefetch, fetch), filter=flt) for q, u, _ in stages],
-                query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K, weights=[w for _, _, w in stages])),
+                prefetch=[qm.Prefetch(query=q, using=u, limit=plan.prefetch, filter=flt) for q, u in queries],
+                query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K, weights=[w for _, _, w in plan.stages])),
                 query_filter=flt,
-                limit=fetch,
+                limit=plan.fetch,
                 with_payload=True,
             )
-        return _tie_break([Hit(str(p.id), float(p.score), dict(p.payload)) for p in response.points], limit)
+        return plan.hits(response.points)
 
     def flush(self) -> None:
         """Qdrant servers persist on write; nothing to do."""
