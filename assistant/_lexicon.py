@@ -42,6 +42,8 @@ _NAMED = 0.7  # IDF-weighted share of a document's name a question must use to n
 # Document numbers ("47/2024/NĐ-CP", "3816/BTTTT-CĐSQG", "57-NQ/TW") and laws by name ("Luật Dữ liệu").
 _DOC_REF = re.compile(r"\b\d+(?:/\d{4})?/[A-ZĐ][A-ZĐa-zđ&]*(?:-[A-ZĐ][A-ZĐa-zđ&]*)*\d*|\b\d+-[A-ZĐ]+/[A-ZĐ]+\b")
 _LAW = re.compile(r"\bLuật\s+((?:[A-ZĐ&]{2,}|[A-ZĐ][^\s,.;:?!()]*)(?:\s+[^\s,.;:?!()]+){0,5})")
+_KIND_NUMBER = re.compile(r"\b(?:luật|nghị định|nghị quyết|quyết định|thông tư|công văn|chỉ thị|đề án|kế hoạch|"
+                          r"nđ|nq|qđ|tt|cv|kh)\s*(?:số\s*)?(\d{1,5})\b(?!\s*%)", re.IGNORECASE)
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _QUOTED = re.compile(r"['‘\"“]([^'’\"”]{3,80})['’\"”]")  # a phrase the asker quotes names the topic
 
@@ -75,6 +77,7 @@ class Lexicon:
         self._doc_names: dict[str, frozenset[str]] = {}
         self._numbers: set[str] = set()  # document numbers of the corpus, as _reference() writes them
         self._leading_numbers: set[str] = set()  # their leading figures: "142" of "142/2026/NĐ-CP"
+        self._by_leading_number: dict[str, list[str]] = {}  # "142" -> the doc ids numbered so
         self._laws: list[str] = []  # law names without "Luật", without diacritics
         for doc in documents:
             for unit in doc.units:
@@ -90,6 +93,7 @@ class Lexicon:
                 self._numbers.add(_reference(meta.number))
                 if lead := re.match(r"\s*(\d+)", meta.number):  # "142" of "142/2026/NĐ-CP"
                     self._leading_numbers.add(lead.group(1))
+                    self._by_leading_number.setdefault(lead.group(1), []).append(meta.id)
             if meta.kind == "law":
                 self._laws.append(_plain(meta.title).removeprefix("luat "))
         # Words many documents' names share ("KH CĐS", "kế hoạch") say little about which one is meant.
@@ -152,6 +156,9 @@ class Lexicon:
         named = tuple(doc_id for doc_id, name in self._doc_names.items()
                       if name and sum(self._name_idf[t] for t in name & asked)
                       >= _NAMED * sum(self._name_idf[t] for t in name))
+        # "Nghị định 142", "Đề án 982", "CV 3816": a kind of text and the leading figure of a corpus number.
+        by_number = [d for m in _KIND_NUMBER.finditer(question) for d in self._by_leading_number.get(m.group(1), ())]
+        named = tuple(dict.fromkeys([*named, *by_number]))
         name_terms = set().union(*(self._doc_names[d] for d in named)) if named else set()
         quoted = set()
         for phrase in _QUOTED.findall(question):

@@ -124,3 +124,11 @@ def test_follow_ups_switch_subject_level_and_field(assistant: Assistant):
     deadline = assistant.ask("hạn hoàn thành khi nào?", session_id=session)
     assert deadline.citations[0].clause == "Lĩnh vực IV, nhiệm vụ 6"
     assert "Thời hạn hoàn thành: 2026" in deadline.answer
+
+
+@pytest.mark.slow
+def test_a_document_cited_by_kind_and_number_is_named(assistant: Assistant):
+    lexicon = assistant.composer.lexicon
+    assert "nq-57-nq-tw" in lexicon.query("Nghị quyết 57 đặt mục tiêu gì cho kinh tế số?").named_docs
+    assert "cv-3816-btttt-cdsqg" in lexicon.query("CV 3816 yêu cầu đánh giá kết quả năm 2024 thế nào?").named_docs
+    assert lexicon.query("Tỷ lệ 57% dịch vụ công trực tuyến là của năm nào?").named_docs == ()
