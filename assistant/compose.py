@@ -6,9 +6,13 @@ No usable Vietnamese LLM runs offline, so by default an answer is assembled from
    (``assistant._units``), each scored by how much of the question it covers (IDF-weighted words,
    its headings counting half), how well its passage ranked (the hybrid retriever already weighed
    meaning), whether the question names its heading ("mục 'Tổ chức thực hiện'") or its document,
-   whether it holds the kind of value asked for ("ngày nào": a date; ``assistant._slots``) and,
-   for lists, whether it introduces an enumeration;
-2. anchors are picked best first; a further anchor must be a parallel answer or another source or
+   whether it holds the kind of value asked for ("ngày nào": a date; ``assistant._slots``), whether
+   it is for another plan level or period than the question names, whether it is a recital or a
+   signature, and, for lists, whether it introduces an enumeration;
+2. a clause the question names ("Mục Tổ chức thực hiện", "khoản 2 Điều 23"), looked up by structure,
+   is the answer whole. Otherwise the first anchor is the best unit of the top-ranked passage unless
+   another unit scores _RANKER_MARGIN more (the ranker weighed meaning; unit scores weigh words);
+   a further anchor must be a parallel answer or another source or
    period the question names (a sentence's neighbours that bring rare question words it lacks join
    its block: the second half of "… bao nhiêu, và … điều gì đối với IPv4?"). Each anchor grows into a block
    by the question's shape: a task record whole (task, lead and coordinating agencies, deadline), a
@@ -46,11 +50,6 @@ _FLOOR = 0.35  # no anchor scores below this share of the best
 _TIE = {"factoid": 0.92, "task": 0.92, "list": 2.0, "howto": 2.0, "compare": 0.92}
 _MULTI_FLOOR = 0.6  # a further anchor from another named source or period
 _MAX_BLOCK_UNITS = 16
-_MAX_NAMED_UNITS = 60  # an article named by number is quoted whole up to this many units
-_NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a named clause must reach
-# "… Điều 23 quy định gì / nêu nội dung gì": words that ask for a clause's content, not about a topic.
-_ASKS_CONTENT = frozenset({"quy_định", "quy", "định", "nội_dung", "nội", "dung", "nêu", "nói", "điều_chỉnh",
-                           "điều", "chỉnh", "ghi", "viết"})
 _MAX_BLOCK_CHARS = 3000
 _TYPICAL_UNIT = 150  # characters
 _SHORT_PARAGRAPH = 600  # characters: a factoid's sentence comes with its whole paragraph up to this
@@ -61,16 +60,21 @@ _W_TITLE = 0.15
 _W_NAMED = 0.1
 _W_PERIOD = 0.15  # a comparison's unit from a period the question names
 _W_SCOPE = 0.15  # per share of the named levels and periods a unit's scope is against
-_W_FRAME = 0.2
+_W_FRAME = 0.2  # taken from a unit of a document's opening or closing part (see _FRAME_PARTS)
 _FRAME_PARTS = ("preamble", "closing")  # "Phần mở đầu" (title, recitals) and "Phần kết" (signature, recipients)
 _ASKS_FRAME = re.compile(r"căn cứ|ban hành|\bký\b|người ký|nơi nhận|can cu|ban hanh", re.IGNORECASE)
 _W_SLOT = 0.15  # a unit holding the kind of value asked for ("ngày nào": a date; "bao nhiêu MW": MW)
 _W_BLOCK = 0.3  # a grown block's coverage of the question, to choose among near-tied first anchors
 _FIRST_TIE = 0.95
 # How much better than the top-ranked passage's best unit another unit must score to answer first
-# (chosen on calib.jsonl; see eval/tune_selection.py).
+# (chosen on calib.jsonl with `python -m eval.tune_selection`).
 _RANKER_MARGIN = 0.1
 _TIE_POOL = 6
+_MAX_NAMED_UNITS = 60  # a clause the question names is quoted whole up to this many units
+_NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a named article must reach
+# "… Điều 23 quy định gì / nêu nội dung gì": words that ask for a clause's content, not about a topic.
+_ASKS_CONTENT = frozenset({"quy_định", "quy", "định", "nội_dung", "nội", "dung", "nêu", "nói", "điều_chỉnh",
+                           "điều", "chỉnh", "ghi", "viết"})
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class Analysis:
     passages: list[Passage]
     candidates: list[Scored]  # best first
     expected: Callable[[str], bool] | None  # whether a text holds the kind of value asked for (_slots)
-    reading: Query  # the levels, periods and article the question names
+    reading: Query  # the levels, periods, article and section the question names
     target: Passage | None = None  # the clause the question names (by number or title), looked up by structure
 
 
@@ -114,8 +118,8 @@ class Composer:
                 target: Passage | None = None) -> Analysis:
         """Score the units of ``passages`` (and of the clauses they were cut from) against ``question``.
 
-        :param reading: the question's levels, periods and article (read from ``question`` if None).
-        :param target: the clause the question names by number; it is the answer when given.
+        :param reading: the question's levels, periods, article and section (read from ``question`` if None).
+        :param target: the clause the question names, looked up by structure (see ``blocks``).
         :returns: the candidates best first, with the question's type and weighted terms.
         """
         docs, lexicon = self._corpus()
@@ -229,33 +233,28 @@ class Composer:
         return scope_of(headings, doc.doc.meta.level, doc.doc.meta.period)
 
     def _named_clause(self, docs: dict[str, DocUnits], analysis: Analysis, lexicon: Lexicon) -> Block | None:
-        """The clause the question names by number, whole (an article with all its khoản), when it
-        is what the question asks about: it covers the question's words about as well as the best
-        unit does. A clause named only as a reference ("… thông tin vi phạm Điều 16 …, chậm nhất
-        bao lâu?") is not the answer: the unit that covers the question is."""
+        """The clause the question names, whole (a section with its items, an article with all its
+        khoản). A section named by its title is the answer; an article named by number is when it
+        covers the question's own words about as well as the best unit does: one named only as a
+        reference ("… thông tin vi phạm Điều 16 …, chậm nhất bao lâu?") is not the answer."""
         target = analysis.target
         doc = docs.get(target.doc_id) if target is not None else None
-        if doc is None:
-            return None
-        units = doc.subtree(target.clause_id)[:_MAX_NAMED_UNITS]
+        units = doc.subtree(target.clause_id)[:_MAX_NAMED_UNITS] if doc is not None else []
         if not units:
             return None
-        if analysis.reading.article is None:  # a section the question names by its title is the answer
-            return Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
+        block = Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
+        if analysis.reading.article is None:
+            return block
         query = lexicon.query(without_article(analysis.question))  # its words, not where it points
         asked = QueryTerms({t: w for t, w in query.weights.items() if t not in _ASKS_CONTENT}, query.unseen,
                            query.named_docs)
-        if asked.total <= 0:
-            return Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
 
         def covered(doc_units: DocUnits, run: list[Unit]) -> float:
             terms = frozenset().union(*(lexicon.terms(u) for u in run))
             return lexicon.coverage(asked, terms, lexicon.context(doc_units, run[0]))
 
         best = max(covered(docs[c.unit.doc_id], [c.unit]) for c in analysis.candidates[:_TIE_POOL])
-        if covered(doc, units) < _NAMED_COVERAGE * best:
-            return None
-        return Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
+        return block if covered(doc, units) >= _NAMED_COVERAGE * best else None
 
     def _first_anchor_first(self, analysis: Analysis, docs: dict[str, DocUnits], lexicon: Lexicon) -> list[Scored]:
         """The candidates, with the first anchor chosen among near-ties by how much of the question
