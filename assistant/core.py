@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Literal
 from assistant._render import Block
 from assistant.abstain import Abstainer, Decision
 from assistant.compose import Analysis, Composer
-from assistant.query import read_query
 from assistant.retrieve import Passage, Retriever
 from assistant.schemas import NOT_IN_CORPUS, Answer, PassageOut, Timings
 from assistant.sessions import SessionStore, Turn, resolve_follow_up
@@ -128,7 +127,8 @@ class Assistant:
 
     def ground(self, question: str, *, k: int | None = None, filters: SearchFilters = SearchFilters(),
                session_id: str | None = None, retrieval_mode: SearchMode = "hybrid") -> Grounding:
-        """Validate, resolve, read, retrieve (with a named article looked up), score and choose blocks.
+        """Validate, resolve, retrieve (reading the question's scope), look up a clause it names, score
+        and choose blocks.
 
         :raises QuestionError: as ``ask``.
         """
@@ -136,11 +136,9 @@ class Assistant:
         question = validate_question(self.settings, question, k, session_id)
         history = self.sessions.history(session_id) if session_id else []
         resolved = resolve_follow_up(question, [t.resolved_question for t in history])
-        reading = read_query(resolved)
-        result = self.retriever.search(resolved, k=k or self.settings.top_k, filters=filters, mode=retrieval_mode,
-                                       reading=reading)
+        result = self.retriever.search(resolved, k=k or self.settings.top_k, filters=filters, mode=retrieval_mode)
         # An unaccented question is read as retrieval restored it: the units' words carry diacritics.
-        passages = result.passages
+        passages, reading = result.passages, result.reading
         target = self.retriever.named_clause(reading, self.composer.lexicon.query(result.query).named_docs, passages)
         if target is not None:  # the named clause first, then what retrieval found besides it
             rest = [p for p in passages if not (p.doc_id == target.doc_id and target.start <= p.start < target.end)]

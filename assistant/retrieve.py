@@ -60,6 +60,7 @@ class SearchResult:
     passages: list[Passage]
     millis: float
     query: str  # as searched: whitespace collapsed, diacritics restored when typed without them
+    reading: Query  # the levels, periods, article and section the query names, read once
 
 
 class Retriever:
@@ -91,13 +92,12 @@ class Retriever:
         return self._restorer_of[1]
 
     def search(self, query: str, k: int = 8, filters: SearchFilters = SearchFilters(),
-               mode: SearchMode = "hybrid", reading: Query | None = None) -> SearchResult:
+               mode: SearchMode = "hybrid") -> SearchResult:
         """Rank passages for ``query``.
 
         :param k: how many passages to return.
         :param filters: restrict to documents, chunk kinds, statuses or levels.
         :param mode: "hybrid" (default), "dense" or "sparse" (the last two for baselines).
-        :param reading: the question's levels and periods when the caller has read them already.
         """
         started = time.perf_counter()
         query = " ".join(query.split())
@@ -108,7 +108,7 @@ class Retriever:
         hits = self.index.store.search(dense, sparse, max(k, self.candidates), filters=filters, mode=mode,
                                        weights=self.weights, prefetch=self.prefetch)
         words = _words(query)
-        reading = reading or read_query(query)
+        reading = read_query(query)  # as restored: "khoan 2 dieu 23" names an article too
         quoted = [_words(q) for q in _QUOTED.findall(query) if len(q.split()) >= 2]
         scored = []
         for h in hits:
@@ -120,7 +120,7 @@ class Retriever:
         # ranks below every chunk that is not, yet is still returned when nothing else answers.
         ranked = [(score, h) for _, score, h in sorted(scored, key=lambda x: (x[0], -round(x[1], 6), x[2].id))[:k]]
         passages = [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
-        return SearchResult(passages, (time.perf_counter() - started) * 1000, query)
+        return SearchResult(passages, (time.perf_counter() - started) * 1000, query, reading)
 
 
     def named_clause(self, reading: Query, named_docs: Sequence[str], passages: Sequence[Passage]) -> Passage | None:

@@ -72,6 +72,8 @@ def test_an_article_named_by_number_is_answered_with_that_article(assistant: Ass
     assert answer.answerable and answer.citations[0].clause == "khoản 2 Điều 23"
     assert answer.answer.startswith("**Theo khoản 2 Điều 23 Luật Giao dịch điện tử 2023:**")
     assert answer.citations[0].quote.startswith("2. Chữ ký điện tử chuyên dùng bảo đảm an toàn hoặc chữ ký số")
+    typed_plain = assistant.ask("Theo luat giao dich dien tu 2023, khoan 2 dieu 23 quy dinh gi?")  # read as restored
+    assert typed_plain.citations[0].clause == "khoản 2 Điều 23"
 
 
 @pytest.mark.slow
