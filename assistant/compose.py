@@ -60,6 +60,13 @@ _W_TITLE = 0.15
 _W_NAMED = 0.1
 _W_PERIOD = 0.15  # a comparison's unit from a period the question names
 _W_SCOPE = 0.15  # per share of the named levels and periods a unit's scope is against
+_W_DEFINES = 0.2  # a unit defining or enumerating a phrase of a "what is / what does it include" question
+_DEFINITION = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s*|[a-zđ]\)\s*)?(.{4,80}?)\s+(?:là|gồm|bao gồm|được hiểu là)\b",
+                         re.IGNORECASE)
+_WORDS = re.compile(r"\w+")
+# A question asking what something is or what it is made of (not how to do it).
+_ASKS_DEFINITION = re.compile(r"\b(?:là gì|định nghĩa|được hiểu|khái niệm|gồm (?:những|các)|bao gồm|(?:những|các) loại|"
+                              r"loại nào|la gi|dinh nghia|gom nhung)\b")
 _W_FRAME = 0.2  # taken from a unit of a document's opening or closing part (see _FRAME_PARTS)
 _FRAME_PARTS = ("preamble", "closing")  # "Phần mở đầu" (title, recitals) and "Phần kết" (signature, recipients)
 _ASKS_FRAME = re.compile(r"căn cứ|ban hành|\bký\b|người ký|nơi nhận|can cu|ban hanh", re.IGNORECASE)
@@ -128,6 +135,8 @@ class Composer:
         query = lexicon.query(question)
         asked = set(analyse(question))
         expected = expected_value(question)
+        folded_question = " ".join(_WORDS.findall(question.casefold()))
+        asks_definition = bool(_ASKS_DEFINITION.search(folded_question))
         seen: dict[tuple[str, int], tuple[Unit, Passage]] = {}
         for passage in passages:
             doc = docs.get(passage.doc_id)
@@ -151,6 +160,8 @@ class Composer:
                 score += _W_SLOT
             if reading.levels or reading.periods:  # retrieval ranked the matching scope first already
                 score += _W_SCOPE * min(0.0, scope_match(reading, self._scope(doc, unit)))
+            if asks_definition and _defines(unit.text, folded_question):
+                score += _W_DEFINES
             if unit.top_id in _FRAME_PARTS and not _ASKS_FRAME.search(question):
                 score -= _W_FRAME  # recitals and signature answer only questions about them
             if _introduces_list(doc, unit):
@@ -345,6 +356,16 @@ def _neighbourhood(doc: DocUnits, passage: Passage, widen: bool) -> list[Unit]:
     if 0 < len(clause_units) <= _NEIGHBOURHOOD:
         return clause_units
     return doc.overlapping(passage.start, passage.end)
+
+
+def _defines(text: str, folded_question: str) -> bool:
+    """Whether ``text`` opens by defining or enumerating a phrase of at least two words that the
+    question uses: "7. Khoảng cách số là sự chênh lệch …" for "… định nghĩa 'khoảng cách số' …"."""
+    m = _DEFINITION.match(text)
+    if not m:
+        return False
+    subject = " ".join(_WORDS.findall(m.group(1).casefold()))
+    return len(subject.split()) >= 2 and f" {subject} " in f" {folded_question} "
 
 
 def _introduces_list(doc: DocUnits, unit: Unit) -> bool:

@@ -13,6 +13,8 @@ document's manifest row does.
 ArticleRef(article=23, clause=2, point=None)
 >>> read_query("Mục Tổ chức thực hiện trong KH CĐS cấp tỉnh cần viết gì?").section
 'Tổ chức thực hiện'
+>>> read_query("Theo Luật Giao dịch điện tử, chứng thư điện tử là gì?").term
+'chứng thư điện tử'
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ _ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s
 _SECTION = re.compile(r"\b(?:mục|phần)\s+[\"“'‘]?([^\W\d_][^,?;:\"”'’()]{1,80}?)[\"”'’]?"
                       r"(?=\s+(?:trong|của|cần|phải|viết|gồm|là|thế|như|được|theo|cho|ở|có|khi|nêu|ghi)\b|\s*[,?;:.]|$)",
                       re.IGNORECASE)
+# A term the question asks to define: "X là gì", "X được hiểu là gì", "định nghĩa X thế nào", "khái niệm X".
+_TERM_ASKED = (
+    re.compile(r"(?:^|[,:;]\s*)(?:theo [^,]+,\s*)?[\"“'‘]?([^,;:?\"”'’]{3,80}?)[\"”'’]?\s+(?:là gì|được hiểu là gì|được hiểu"
+               r"(?: như)? thế nào|được định nghĩa|nghĩa là gì|có nghĩa là gì|gồm những loại|bao gồm những loại)",
+               re.IGNORECASE),
+    re.compile(r"(?:định nghĩa|khái niệm)\s+[\"“'‘]?([^,;:?\"”'’]{3,80}?)[\"”'’]?(?:\s+(?:là|thế|như|ra|theo|trong|tại)\b|[,;:?]|$)",
+               re.IGNORECASE),
+)
+_NOT_TERMS = frozenset({"thế nào", "như thế nào", "ra sao", "là gì", "cái gì"})
 _LEVEL_WORDS = {"xã": "xã", "phường": "xã", "tỉnh": "tỉnh", "bộ": "bộ", "huyện": "huyện"}
 _NATIONAL = "quốc gia"
 
@@ -69,6 +80,8 @@ class Query:
     periods: tuple[tuple[int, int], ...]  # (2026, 2030); (2025, 2025)
     article: ArticleRef | None
     section: str | None = None  # a section title the question names: "Tổ chức thực hiện"
+    term: str | None = None  # a term it asks to define: "chứng thư điện tử"
+    term_parts: bool = False  # … or what the term comprises ("… gồm những loại nào?")
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,12 @@ def read_query(text: str) -> Query:
         if m.group(1)[0].isupper():
             section = m.group(1).strip()
             break
-    return Query(text, levels, read_periods(text), article, section)
+    found = next((m for pattern in _TERM_ASKED if (m := pattern.search(text))), None)
+    term = found.group(1).strip() if found else None
+    if term is not None and (len(term.split()) < 2 or term.casefold() in _NOT_TERMS):
+        term = None  # one word ("Nó là gì?") or a question word names no term
+    parts = term is not None and "gồm" in found.group(0).casefold()
+    return Query(text, levels, read_periods(text), article, section, term, parts)
 
 
 def without_article(text: str) -> str:

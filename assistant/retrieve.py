@@ -127,7 +127,8 @@ class Retriever:
         """The clause a question names, looked up by structure. An article by number ("khoản 2 Điều
         23"): in the document the question names, else in the first retrieved document that has it.
         A section by title ("Mục Tổ chức thực hiện"): the clause so titled that the best-ranked
-        passage holding one overlaps.
+        passage holding one overlaps. A term to define ("chứng thư điện tử là gì?"): the clause that
+        opens by defining it.
 
         :returns: the clause as a rank-1 passage, or None when no candidate document has it.
         """
@@ -135,6 +136,10 @@ class Retriever:
             found = self._article(reading.article.label, named_docs, passages)
         elif reading.section is not None:
             found = self._section(reading.section, passages)
+        elif reading.term is not None:
+            # "X gồm những loại nào?": the clause listing X's parts ("X bao gồm:"), else its definition
+            found = (reading.term_parts and self._definition(reading.term, r"(?:bao gồm|gồm)", named_docs, passages)) \
+                or self._definition(reading.term, r"(?:là|được hiểu là)", named_docs, passages)
         else:
             return None
         if found is None:
@@ -160,6 +165,21 @@ class Retriever:
                 return doc, clause
             if doc_id in named_docs:
                 return None  # the named document has no such clause: nothing else may stand in
+        return None
+
+    def _definition(self, term: str, verb: str, named_docs: Sequence[str], passages: Sequence[Passage]):
+        """The clause that opens with ``term`` and ``verb`` ("7. Khoảng cách số là …", "1. Dịch vụ tin cậy
+        bao gồm:"), in the named documents, else in the retrieved ones in rank order."""
+        opening = re.compile(r"\W*(?:\d+(?:\.\d+)*\.?\s*|[a-zđ]\)\s*)?" + re.escape(term) + r"\s+" + verb + r"\b",
+                             re.IGNORECASE)
+        for doc_id in dict.fromkeys([*named_docs, *(p.doc_id for p in passages)]):
+            doc = self.index.docstore.get(doc_id)
+            if doc is None:
+                continue
+            defining = [c for c in doc.parsed.clauses if c.kind in ("clause", "point", "item", "bullet", "paragraph")
+                        and opening.match(doc.text, c.start, c.heading_end)]
+            if defining:
+                return doc, defining[0]
         return None
 
     def _section(self, title: str, passages: Sequence[Passage]):

@@ -28,6 +28,20 @@ def test_a_question_is_read_once_for_level_period_and_article(question, levels, 
     assert (reading.levels, reading.periods, reading.article) == (levels, periods, article)
 
 
+@pytest.mark.parametrize(("question", "term", "parts"), [
+    ("Theo Luật Giao dịch điện tử 2023, chứng thư điện tử là gì?", "chứng thư điện tử", False),
+    ("Không gian mạng được hiểu là gì theo Luật An ninh mạng?", "Không gian mạng", False),
+    ("Theo Luật Công nghệ thông tin, ứng dụng công nghệ thông tin được định nghĩa thế nào?",
+     "ứng dụng công nghệ thông tin", False),
+    ("Dữ liệu cá nhân nhạy cảm gồm những loại thông tin nào?", "Dữ liệu cá nhân nhạy cảm", True),
+    ("Nó là gì?", None, False),  # one word names no term
+    ("Kế hoạch chuyển đổi số cấp xã viết thế nào?", None, False),
+])
+def test_a_term_asked_to_be_defined_is_read(question, term, parts):
+    reading = read_query(question)
+    assert (reading.term, reading.term_parts) == (term, parts)
+
+
 def test_a_chunk_takes_the_scope_of_its_innermost_heading():
     guide = ["Tài liệu hướng dẫn KH CĐS cấp xã", "Mục 3. ĐỊNH HƯỚNG CHUYỂN ĐỔI SỐ GIAI ĐOẠN 2024-2025",
              "Mục 3.2. Khung kế hoạch chuyển đổi số cấp bộ, tỉnh năm 2024"]
@@ -134,3 +148,14 @@ def test_a_document_cited_by_kind_and_number_is_named(assistant: Assistant):
     assert "nq-57-nq-tw" in lexicon.query("Nghị quyết 57 đặt mục tiêu gì cho kinh tế số?").named_docs
     assert "cv-3816-btttt-cdsqg" in lexicon.query("CV 3816 yêu cầu đánh giá kết quả năm 2024 thế nào?").named_docs
     assert lexicon.query("Tỷ lệ 57% dịch vụ công trực tuyến là của năm nào?").named_docs == ()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "clause"), [
+    ("Theo Luật Giao dịch điện tử 2023, chứng thư điện tử là gì?", "khoản 5 Điều 3"),
+    ("Không gian mạng được hiểu là gì theo Luật An ninh mạng?", "khoản 3 Điều 2"),
+    ("Theo Luật Công nghệ thông tin, ứng dụng công nghệ thông tin được định nghĩa thế nào?", "khoản 5 Điều 4"),
+])
+def test_a_term_is_answered_with_the_clause_that_defines_it(assistant: Assistant, question: str, clause: str):
+    answer = assistant.ask(question)
+    assert answer.answerable and answer.citations[0].clause == clause
