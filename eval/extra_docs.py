@@ -6,7 +6,7 @@ holding the rows of both. Its index lives in a temporary data directory, so neit
 the user's data directory (index, user corpus, sessions) is touched; passage embeddings still go
 through the usual embedding cache, so a second run only embeds what changed.
 
->>> with corpus_with_documents(Settings(), Path("eval/datasets/newdocs")) as settings:  # doctest: +SKIP
+>>> with corpus_with_documents(Settings(), Path("../shared/newdocs")) as settings:  # doctest: +SKIP
 ...     result = run_benchmark(settings, Path("eval/datasets/newdocs.jsonl"), ["project", "bm25"])
 """
 

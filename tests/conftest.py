@@ -6,7 +6,9 @@ Set CDS_TEST_EMBED_CACHE to a file path to keep passage embeddings between local
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,9 @@ if TYPE_CHECKING:  # Playwright is imported by the browser tests only
 
 CORPUS_DIR = REPO_ROOT / "corpus"
 DATASETS_DIR = REPO_ROOT / "eval" / "datasets"
+# The new-document set's documents come from outside the project, so they live in the steering
+# repository's shared/ beside the checkout; the repository keeps their manifest rows and the questions.
+SHARED_NEWDOCS = REPO_ROOT.parent / "shared" / "newdocs"
 CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by tests/run_all.sh
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
@@ -33,6 +38,23 @@ def embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One embedding cache for every index built in the session."""
     configured = os.environ.get("CDS_TEST_EMBED_CACHE")
     return Path(configured) if configured else tmp_path_factory.mktemp("cache") / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def newdocs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The new-document set as `cds eval --add-docs` reads it: the documents from ../shared/newdocs/ with
+    eval/datasets/newdocs/manifest.json (see eval/datasets/newdocs/README.md)."""
+    manifest = DATASETS_DIR / "newdocs" / "manifest.json"
+    names = [row["source_file"] for row in json.loads(manifest.read_text(encoding="utf-8"))["documents"]]
+    missing = [name for name in names if not (SHARED_NEWDOCS / name).is_file()]
+    if missing:
+        pytest.skip(f"the new-document set is not in {SHARED_NEWDOCS} (missing {', '.join(missing)}); "
+                    "see eval/datasets/newdocs/README.md")
+    folder = tmp_path_factory.mktemp("newdocs")
+    shutil.copy2(manifest, folder / "manifest.json")
+    for name in names:
+        shutil.copy2(SHARED_NEWDOCS / name, folder / name)
+    return folder
 
 
 def make_settings(data_dir: Path, embed_cache: Path, **overrides) -> Settings:

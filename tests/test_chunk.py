@@ -17,11 +17,11 @@ from ingest.model import ParsedDocument
 from ingest.normalise import normalise
 from ingest.structure import parse_structure
 from ingest.settings import REPO_ROOT
-from tests.conftest import CORPUS_DIR
+from tests.conftest import CORPUS_DIR, SHARED_NEWDOCS
 
 CORPUS_FILES = sorted(p for p in CORPUS_DIR.rglob("*.txt"))
-# Documents outside the corpus: the new-document evaluation set and the loaders' fixtures (.docx, .doc).
-OTHER_FILES = sorted(p for folder in (REPO_ROOT / "eval" / "datasets" / "newdocs", REPO_ROOT / "tests" / "data")
+# Documents outside the corpus: the loaders' fixtures (.doc) and, where shared/ holds it, the new-document set.
+OTHER_FILES = sorted(p for folder in (SHARED_NEWDOCS, REPO_ROOT / "tests" / "data") if folder.is_dir()
                      for p in folder.iterdir() if p.suffix in (".txt", ".docx", ".doc"))
 LAW_CNTT = CORPUS_DIR / "legal" / "luat-67-2006-qh11-cong-nghe-thong-tin.txt"
 

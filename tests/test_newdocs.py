@@ -1,4 +1,5 @@
-"""The new-document set (eval/datasets/newdocs/): three real documents the corpus does not hold, added
+"""The new-document set (documents in ../shared/newdocs/, their manifest rows in eval/datasets/newdocs/): three
+real documents the corpus does not hold, added
 the way a user adds them, with `cds ingest FILE --title … --number … --status …`, then found by search.
 
 Each probe is a question an official could ask about one of the documents; its evidence must be in
@@ -21,7 +22,7 @@ from ingest.corpus import scan_corpus
 from ingest.settings import Settings
 from tests.conftest import CORPUS_DIR, DATASETS_DIR, make_settings
 
-NEWDOCS = DATASETS_DIR / "newdocs"
+MANIFEST = DATASETS_DIR / "newdocs" / "manifest.json"
 _OPTIONS = ("title", "short_title", "number", "issuer", "date", "status", "period", "kind")
 
 # (file, probe question, verbatim evidence)
@@ -42,7 +43,7 @@ PROBES = [
 
 
 def _manifest_rows() -> dict[str, dict]:
-    rows = json.loads((NEWDOCS / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    rows = json.loads(MANIFEST.read_text(encoding="utf-8"))["documents"]
     return {row["source_file"]: row for row in rows}
 
 
@@ -57,13 +58,14 @@ def _ingest_args(path: Path, row: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def newdocs_settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> tuple[Settings, dict[str, str]]:
+def newdocs_settings(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path,
+                     newdocs_dir: Path) -> tuple[Settings, dict[str, str]]:
     """A fresh data folder where the three documents were added one by one with `cds ingest`; and the
     doc id each file got."""
     settings = make_settings(tmp_path_factory.mktemp("newdocs") / "data", embed_cache)
     doc_ids = {}
     for name, row in _manifest_rows().items():
-        result = CliRunner().invoke(main, _ingest_args(NEWDOCS / name, row), obj=settings, prog_name="cds")
+        result = CliRunner().invoke(main, _ingest_args(newdocs_dir / name, row), obj=settings, prog_name="cds")
         assert result.exit_code == 0, result.output
         assert f"Đã thêm {name} vào " in result.stdout
         doc_ids[name] = result.stdout.split("(mã tài liệu: ", 1)[1].split(")", 1)[0]
@@ -102,10 +104,10 @@ def test_the_question_set_quotes_only_these_documents_or_the_corpus():
     assert {e.doc for item in items for e in item.evidence} & new == new
 
 
-def test_add_docs_gives_a_temporary_corpus_with_both_manifests(tmp_path: Path):
+def test_add_docs_gives_a_temporary_corpus_with_both_manifests(tmp_path: Path, newdocs_dir: Path):
     settings = make_settings(tmp_path / "data", tmp_path / "cache.sqlite")
     bundled, _ = scan_corpus(CORPUS_DIR)
-    with corpus_with_documents(settings, NEWDOCS) as extended:
+    with corpus_with_documents(settings, newdocs_dir) as extended:
         entries, issues = scan_corpus(extended.corpus_dir)
         assert not issues
         assert {e.meta.id for e in entries} == {e.meta.id for e in bundled} | {"nd-142-2026-nd-cp", "qd-982-2026-qd-ttg",
@@ -116,10 +118,10 @@ def test_add_docs_gives_a_temporary_corpus_with_both_manifests(tmp_path: Path):
     assert not temporary.exists() and not settings.data_dir.exists()
 
 
-def test_eval_validate_with_add_docs_accepts_the_question_set(tmp_path: Path):
+def test_eval_validate_with_add_docs_accepts_the_question_set(tmp_path: Path, newdocs_dir: Path):
     settings = make_settings(tmp_path / "data", tmp_path / "cache.sqlite")
     dataset = DATASETS_DIR / "newdocs.jsonl"
-    result = CliRunner().invoke(main, ["eval", "validate", str(dataset), "--add-docs", str(NEWDOCS)], obj=settings)
+    result = CliRunner().invoke(main, ["eval", "validate", str(dataset), "--add-docs", str(newdocs_dir)], obj=settings)
     assert result.exit_code == 0, result.output
     assert "hợp lệ. " in result.stdout
     without = CliRunner().invoke(main, ["eval", "validate", str(dataset)], obj=settings)

@@ -143,9 +143,9 @@ def test_row_lines_outside_a_table_and_a_caption_without_rows_are_plain_text():
     assert text[caption.start : caption.end] == "Bảng 1: Danh mục chỉ tiêu"  # the next paragraph is Mục I's own
 
 
-def test_a_real_decision_s_task_appendix_reads_row_by_row():
-    """QĐ 982/QĐ-TTg (eval/datasets/newdocs): group rows merged across all but the number column."""
-    path = REPO_ROOT / "eval" / "datasets" / "newdocs" / "qd-982-qd-ttg-2026-doanh-nghiep-cong-nghe-so.docx"
+def test_a_real_decision_s_task_appendix_reads_row_by_row(newdocs_dir: Path):
+    """QĐ 982/QĐ-TTg (the new-document set): group rows merged across all but the number column."""
+    path = newdocs_dir / "qd-982-qd-ttg-2026-doanh-nghiep-cong-nghe-so.docx"
     lines = load_file(path, MAX_BYTES).text.split("\n")
     first = lines.index("Bảng 1: TT | Nhiệm vụ, giải pháp | Cơ quan chủ trì | Cơ quan phối hợp | Sản phẩm | "
                         "Thời gian thực hiện")
