@@ -73,7 +73,7 @@ class ArticleRef:
 
 @dataclass(frozen=True)
 class Query:
-    """What a question names besides its words: plan levels, periods and an article."""
+    """What a question names besides its words: plan levels, periods, an article, a section, a term."""
 
     text: str
     levels: tuple[str, ...]  # "xã", "tỉnh", "bộ"
@@ -93,7 +93,7 @@ class Scope:
 
 
 def read_query(text: str) -> Query:
-    """Read the levels, periods and article ``text`` names (see the module docstring)."""
+    """Read the levels, periods, article, section and term ``text`` names (see the module docstring)."""
     text = " ".join(text.split())
     levels = tuple(level for level, pattern in _LEVEL_PATTERNS.items() if pattern.search(text))
     article = None
@@ -138,12 +138,16 @@ def scope_of(headings: Sequence[str], doc_levels: Iterable[str] | None, doc_peri
         if levels is None and (m := _HEADING_LEVEL.search(heading)):
             levels = frozenset(_LEVEL_WORDS[w.lower()] for w in re.findall(r"bộ|tỉnh|xã|huyện", m.group(1), re.I))
         if period is None and (found := read_periods(heading)):
-            period = (min(p[0] for p in found), max(p[1] for p in found))
+            period = _span(found)
     if levels is None:
         levels = frozenset(_LEVEL_WORDS.get(level, level) for level in doc_levels or ())
     if period is None and doc_period and (found := read_periods(doc_period)):
-        period = (min(p[0] for p in found), max(p[1] for p in found))
+        period = _span(found)
     return Scope(levels, period)
+
+
+def _span(periods: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    return min(p[0] for p in periods), max(p[1] for p in periods)
 
 
 def scope_match(query: Query, scope: Scope) -> float:

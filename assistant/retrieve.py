@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.query import Query, Scope, read_query, scope_match, scope_of
@@ -122,7 +123,6 @@ class Retriever:
         passages = [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
         return SearchResult(passages, (time.perf_counter() - started) * 1000, query, reading)
 
-
     def named_clause(self, reading: Query, named_docs: Sequence[str], passages: Sequence[Passage]) -> Passage | None:
         """The clause a question names, looked up by structure. An article by number ("khoản 2 Điều
         23"): in the document the question names, else in the first retrieved document that has it.
@@ -132,14 +132,19 @@ class Retriever:
 
         :returns: the clause as a rank-1 passage, or None when no candidate document has it.
         """
+        load = functools.cache(self.index.docstore.get)  # each document read once, whichever look-up runs
+        ordered = list(dict.fromkeys([*named_docs, *(p.doc_id for p in passages)]))
         if reading.article is not None:
-            found = self._article(reading.article.label, named_docs, passages)
+            label = reading.article.label
+            # a named document without that clause ends the search: nothing else may stand in for it
+            found = _first(ordered, load, lambda doc: next((c for c in doc.parsed.clauses if c.label == label), None),
+                           final=named_docs)
         elif reading.section is not None:
-            found = self._section(reading.section, passages)
+            found = _section(reading.section, passages, load)
         elif reading.term is not None:
             # "X gồm những loại nào?": the clause listing X's parts ("X bao gồm:"), else its definition
-            found = (reading.term_parts and self._definition(reading.term, r"(?:bao gồm|gồm)", named_docs, passages)) \
-                or self._definition(reading.term, r"(?:là|được hiểu là)", named_docs, passages)
+            found = (reading.term_parts and _first(ordered, load, _defining(reading.term, r"(?:bao gồm|gồm)"))) \
+                or _first(ordered, load, _defining(reading.term, r"(?:là|được hiểu là)"))
         else:
             return None
         if found is None:
@@ -157,43 +162,41 @@ class Retriever:
                        headings=(), kind="text", start=clause.start, end=clause.end,
                        text=doc.text[clause.start:clause.end])
 
-    def _article(self, label: str, named_docs: Sequence[str], passages: Sequence[Passage]):
-        for doc_id in dict.fromkeys([*named_docs, *(p.doc_id for p in passages)]):
-            doc = self.index.docstore.get(doc_id)
-            clause = next((c for c in doc.parsed.clauses if c.label == label), None) if doc else None
-            if clause is not None:
-                return doc, clause
-            if doc_id in named_docs:
-                return None  # the named document has no such clause: nothing else may stand in
-        return None
 
-    def _definition(self, term: str, verb: str, named_docs: Sequence[str], passages: Sequence[Passage]):
-        """The clause that opens with ``term`` and ``verb`` ("7. Khoảng cách số là …", "1. Dịch vụ tin cậy
-        bao gồm:"), in the named documents, else in the retrieved ones in rank order."""
-        opening = re.compile(r"\W*(?:\d+(?:\.\d+)*\.?\s*|[a-zđ]\)\s*)?" + re.escape(term) + r"\s+" + verb + r"\b",
-                             re.IGNORECASE)
-        for doc_id in dict.fromkeys([*named_docs, *(p.doc_id for p in passages)]):
-            doc = self.index.docstore.get(doc_id)
-            if doc is None:
-                continue
-            defining = [c for c in doc.parsed.clauses if c.kind in ("clause", "point", "item", "bullet", "paragraph")
-                        and opening.match(doc.text, c.start, c.heading_end)]
-            if defining:
-                return doc, defining[0]
-        return None
+def _first(doc_ids: Sequence[str], load: Callable, pick: Callable, final: Sequence[str] = ()):
+    """The first document of ``doc_ids`` in which ``pick`` finds a clause, and that clause; a document in
+    ``final`` without one ends the search."""
+    for doc_id in doc_ids:
+        doc = load(doc_id)
+        clause = pick(doc) if doc is not None else None
+        if clause is not None:
+            return doc, clause
+        if doc_id in final:
+            return None
+    return None
 
-    def _section(self, title: str, passages: Sequence[Passage]):
-        wanted = _folded_title(title)
-        docs: dict[str, object] = {}
-        for passage in passages:
-            doc = docs.get(passage.doc_id) or docs.setdefault(passage.doc_id, self.index.docstore.get(passage.doc_id))
-            if doc is None:
-                continue
-            titled = [c for c in doc.parsed.clauses if c.start < passage.end and passage.start < c.end
-                      and c.title and _folded_title(c.title).startswith(wanted)]
-            if titled:
-                return doc, max(titled, key=lambda c: min(c.end, passage.end) - max(c.start, passage.start))
-        return None
+
+def _defining(term: str, verb: str) -> Callable:
+    """A picker of the clause that opens with ``term`` and ``verb`` ("7. Khoảng cách số là …",
+    "1. Dịch vụ tin cậy bao gồm:")."""
+    opening = re.compile(r"\W*(?:\d+(?:\.\d+)*\.?\s*|[a-zđ]\)\s*)?" + re.escape(term) + r"\s+" + verb + r"\b",
+                         re.IGNORECASE)
+    return lambda doc: next((c for c in doc.parsed.clauses if c.kind in ("clause", "point", "item", "bullet", "paragraph")
+                             and opening.match(doc.text, c.start, c.heading_end)), None)
+
+
+def _section(title: str, passages: Sequence[Passage], load: Callable):
+    """The clause titled ``title`` that the best-ranked passage holding one overlaps, with its document."""
+    wanted = _folded_title(title)
+    for passage in passages:
+        doc = load(passage.doc_id)
+        if doc is None:
+            continue
+        titled = [c for c in doc.parsed.clauses if c.start < passage.end and passage.start < c.end
+                  and c.title and _folded_title(c.title).startswith(wanted)]
+        if titled:
+            return doc, max(titled, key=lambda c: min(c.end, passage.end) - max(c.start, passage.start))
+    return None
 
 
 def _folded_title(title: str) -> str:
