@@ -254,7 +254,7 @@ def search(settings: Settings, query: str, k: int | None, as_json: bool, doc_ids
 
         try:
             index = open_index(settings)
-            from assistant.retrieve import Retriever
+            from assistant.engine import Retriever
             from ingest.index import SearchFilters
 
             result = Retriever(index).search(query, k=k, mode=mode, filters=SearchFilters(

@@ -18,10 +18,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from assistant._render import Block
-from assistant.abstain import Abstainer, Decision
-from assistant.compose import Analysis, Composer
-from assistant.retrieve import Passage, Retriever
+from assistant.engine import Abstainer, Analysis, Block, Composer, Decision, Passage, Retriever
 from assistant.schemas import NOT_IN_CORPUS, Answer, PassageOut, Timings
 from assistant.sessions import SessionStore, Turn, resolve_follow_up
 from ingest.index import SearchFilters, SearchMode

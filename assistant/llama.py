@@ -14,7 +14,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import PrivateAttr
 
-from assistant.retrieve import Retriever
+from assistant.engine import Retriever
 from ingest.embed import Embedder
 from ingest.index import SearchFilters
 

@@ -27,7 +27,7 @@ from typing import Protocol
 import httpx
 
 from assistant._support import Sentence, split_sentences, support_text, unsupported_reason
-from assistant.retrieve import Passage
+from assistant.engine import Passage
 from assistant.schemas import Answer, Citation
 from ingest.settings import Settings
 

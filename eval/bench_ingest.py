@@ -35,7 +35,7 @@ import qdrant_edge as E
 from llama_index.core.schema import MetadataMode
 from tqdm import tqdm
 
-from assistant.retrieve import Retriever
+from assistant.engine import Retriever
 from eval.dataset import load_dataset
 from eval.metrics import percentile
 from ingest.embed import Embedder, EmbeddingCache, build_embedder, embed_passages

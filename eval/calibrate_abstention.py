@@ -1,4 +1,4 @@
-"""Fit the abstention classifier (``assistant/abstain.py``) on a calibration set.
+"""Fit the abstention classifier (``assistant/engine/decide.py``) on a calibration set.
 
     python -m eval.calibrate_abstention [--dataset eval/datasets/calib.jsonl] [--max-false-refusals 0.05]
 
@@ -7,7 +7,7 @@ scoring, block choice) and the abstention features are computed. An L2-regularis
 regression (Newton's method, numpy) is fitted to answerable vs unanswerable; its threshold is the
 highest probability that refuses at most ``--max-false-refusals`` of the answerable questions, chosen
 on leave-one-out probabilities so that it is not fitted to the very items it is judged on. The fitted
-model, the date and both in-sample and leave-one-out metrics go to ``assistant/abstain_model.json``.
+model, the date and both in-sample and leave-one-out metrics go to ``assistant/engine/abstain_model.json``.
 Never fit on the benchmark (dev.jsonl): it is the held-out check.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.abstain import FEATURES, MODEL_PATH, AbstainModel, question_features
 from assistant.core import Assistant
+from assistant.engine.decide import FEATURES, MODEL_PATH, AbstainModel, question_features
 from eval.dataset import EvalItem, load_dataset
 from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT, Settings

@@ -3,7 +3,7 @@
     python -m eval.tune_selection [--dataset eval/datasets/calib.jsonl] [--margins 0,0.05,0.1,0.2,0.3,0.5]
 
 The first anchor of an answer is the best unit of the top-ranked passage unless another unit scores
-``assistant.compose._RANKER_MARGIN`` more. For each candidate margin this answers every question of
+``assistant.engine.select._RANKER_MARGIN`` more. For each candidate margin this answers every question of
 the dataset through the product's own path and prints citation accuracy and must-mention coverage;
 set the margin to the best and widest plateau. Never tune on the benchmark (dev.jsonl): it is the
 held-out check.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import assistant.compose as compose
+import assistant.engine.select as select
 from assistant.core import Assistant
 from eval.metrics import summarise
 from eval.runner import run_benchmark
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     assistant = Assistant.open(settings)
     try:
         for margin in (float(m) for m in args.margins.split(",")):
-            compose._RANKER_MARGIN = margin
+            select._RANKER_MARGIN = margin
             run = run_benchmark(settings, args.dataset, ["project"], progress=False, assistant=assistant).runs[0]
             summary = summarise(run.outcomes, 10)
             print(f"margin {margin:4.2f}: citation accuracy {summary['citation_accuracy']:.3f}, "

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.abstain import FEATURES, MODEL_PATH, AbstainModel
 from assistant.core import Assistant
+from assistant.engine.decide import FEATURES, MODEL_PATH, AbstainModel
 from assistant.schemas import NOT_IN_CORPUS
 from eval.calibrate_abstention import choose_threshold, fit_logistic, refusal_metrics
 from ingest.pipeline import CorpusIndex

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.core import Assistant
-from assistant.query import ArticleRef, Scope, other_level, read_query, scope_match, scope_of
+from assistant.engine.read import ArticleRef, Scope, other_level, read_query, scope_match, scope_of
 from assistant.sessions import resolve_follow_up
 from ingest.pipeline import CorpusIndex
 

@@ -29,7 +29,7 @@ def test_the_cli_modules_import_no_index_no_model_no_web_framework():
 
 
 @pytest.mark.parametrize("code", [
-    "import assistant.retrieve, ingest.pipeline",  # cds search
+    "import assistant.engine.retrieve, ingest.pipeline",  # cds search
     "import assistant.core; from ingest.sparse import analyse; analyse('Kế hoạch chuyển đổi số cấp xã')",  # cds ask
 ], ids=["search", "ask"])
 def test_answering_imports_neither_llamaindex_nor_scikit_learn_nor_the_web_stack(code: str):

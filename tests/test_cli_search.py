@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from assistant.cli import main
-from assistant.retrieve import Retriever
+from assistant.engine.retrieve import Retriever
 from ingest.index import EdgeVectorStore
 from ingest.pipeline import CorpusIndex
 from ingest.settings import Settings

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant._qtype import classify
-from assistant._units import document_units
 from assistant.core import Assistant
+from assistant.engine._qtype import classify
+from assistant.engine._units import document_units
 from assistant.schemas import Answer
 from eval.dataset import load_dataset
 from ingest.corpus import scan_corpus

@@ -16,7 +16,7 @@ import pytest
 import qdrant_edge as E
 from qdrant_client import models as qm
 
-from assistant.retrieve import Retriever
+from assistant.engine.retrieve import Retriever
 from ingest.errors import StoreError
 from ingest.index import DENSE, KEYWORD_FIELDS, SPARSE, EdgeVectorStore, SearchFilters
 from ingest.pipeline import CorpusIndex

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import ingest.pipeline
 from assistant.cli import main
-from assistant.retrieve import Retriever
+from assistant.engine.retrieve import Retriever
 from ingest.embed import build_embedder
 from ingest.pipeline import CorpusIndex
 from tests.conftest import CORPUS_DIR, make_settings

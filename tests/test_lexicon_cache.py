@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import _lexicon
-from assistant._lexicon import Lexicon, load_lexicon
+from assistant.engine import _lexicon
+from assistant.engine._lexicon import Lexicon, load_lexicon
 
 
 def _built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -48,3 +48,10 @@ def test_a_torn_file_is_built_again_and_none_is_never_stored(tmp_path: Path, mon
     assert isinstance(load_lexicon([], tmp_path, "corpus-1"), Lexicon)
     assert isinstance(load_lexicon([], tmp_path / "other", None), Lexicon)
     assert len(built) == 2 and not (tmp_path / "other").exists()
+
+
+def test_a_file_naming_a_module_that_moved_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    built = _built(monkeypatch)
+    (tmp_path / "lexicon.pickle").write_bytes(b"cassistant._lexicon\nLexicon\n.")  # before assistant/engine/
+    assert isinstance(load_lexicon([], tmp_path, "corpus-1"), Lexicon)
+    assert len(built) == 1

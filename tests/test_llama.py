@@ -24,8 +24,8 @@ from llama_index.core.vector_stores.types import (
 )
 from llama_index.vector_stores.qdrant import QdrantVectorStore
 
+from assistant.engine.retrieve import Retriever
 from assistant.llama import CdsEmbedding, CdsRetriever
-from assistant.retrieve import Retriever
 from ingest.chunk import chunk_document
 from ingest.index import SearchFilters
 from ingest.nodes import chunks_to_nodes

@@ -21,7 +21,7 @@ import pytest
 from llama_index.core.schema import MetadataMode
 from pypdf import PdfWriter
 
-from assistant.retrieve import Retriever
+from assistant.engine.retrieve import Retriever
 from ingest.docstore import DocStore
 from ingest.embed import SentenceTransformerEmbedder
 from ingest.index import SearchFilters

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieve import Retriever
+from assistant.engine.retrieve import Retriever
 from ingest import pipeline
 from ingest.pipeline import CorpusIndex
 from tests.conftest import make_settings

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from assistant.retrieve import Passage, Retriever
+from assistant.engine.retrieve import Passage, Retriever
 from ingest.index import SearchFilters
 from ingest.pipeline import CorpusIndex
 

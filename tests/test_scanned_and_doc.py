@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 
 from assistant.core import Assistant
-from assistant.retrieve import Retriever
+from assistant.engine.retrieve import Retriever
 from ingest.chunk import chunk_document
 from ingest.corpus import DocMeta
 from ingest.docstore import DocStore, StoredDocument

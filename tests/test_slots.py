@@ -1,10 +1,10 @@
-"""The kind of value a question asks for (assistant._slots), on questions as officials type them."""
+"""The kind of value a question asks for (assistant.engine._slots), on questions as officials type them."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant._slots import expected_value
+from assistant.engine._slots import expected_value
 
 
 @pytest.mark.parametrize(("question", "holds", "lacks"), [

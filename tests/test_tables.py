@@ -14,7 +14,7 @@ import docx
 import pytest
 
 from assistant.core import Assistant
-from assistant.retrieve import Retriever
+from assistant.engine.retrieve import Retriever
 from ingest.chunk import chunk_document
 from ingest.load import load_file
 from ingest.model import TaskRecord

@@ -3,10 +3,10 @@
 No usable Vietnamese LLM runs offline, so by default an answer is assembled from the sources:
 
 1. the retrieved passages, and the small clauses they were cut from, are split into answer units
-   (``assistant._units``), each scored by how much of the question it covers (IDF-weighted words,
+   (``assistant.engine._units``), each scored by how much of the question it covers (IDF-weighted words,
    its headings counting half), how well its passage ranked (the hybrid retriever already weighed
    meaning), whether the question names its heading ("mục 'Tổ chức thực hiện'") or its document,
-   whether it holds the kind of value asked for ("ngày nào": a date; ``assistant._slots``), whether
+   whether it holds the kind of value asked for ("ngày nào": a date; ``assistant.engine._slots``), whether
    it is for another plan level or period than the question names, whether it is a recital or a
    signature, and, for lists, whether it introduces an enumeration;
 2. a clause the question names ("Mục Tổ chức thực hiện", "khoản 2 Điều 23"), looked up by structure,
@@ -33,13 +33,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from assistant._lexicon import Lexicon, QueryTerms, analyse, load_lexicon
-from assistant._qtype import QuestionType, classify
-from assistant._render import Block, Rendered, render
-from assistant._slots import expected_value
-from assistant._units import DocUnits, Unit, document_units
-from assistant.query import Query, Scope, other_level, read_query, scope_match, scope_of, without_article
-from assistant.retrieve import Passage
+from assistant.engine._lexicon import Lexicon, QueryTerms, analyse, load_lexicon
+from assistant.engine._qtype import QuestionType, classify
+from assistant.engine._slots import expected_value
+from assistant.engine._units import DocUnits, Unit, document_units
+from assistant.engine.read import Query, Scope, other_level, read_query, scope_match, scope_of, without_article
+from assistant.engine.render import Block, Rendered, render
+from assistant.engine.retrieve import Passage
 from ingest.model import Clause
 from ingest.pipeline import CorpusIndex
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant._qtype import QuestionType
-from assistant._units import DocUnits, Unit
+from assistant.engine._qtype import QuestionType
+from assistant.engine._units import DocUnits, Unit
 from assistant.schemas import Citation
 
 _FIELD_NAMES = (("task", "Nhiệm vụ"), ("result", "Kết quả thực hiện"), ("lead", "Cơ quan chủ trì"),

@@ -6,7 +6,7 @@ the Digital Twin pilot "của TP Hồ Chí Minh", which the task table gives to 
 an answer. The decision is a logistic regression over features of the question against what was
 retrieved and what composition would answer with; its weights, the feature scaling and the
 probability threshold are fitted on eval/datasets/calib.jsonl by ``python -m eval.calibrate_abstention``
-and stored in ``assistant/abstain_model.json`` with the date and the calibration metrics.
+and stored in ``assistant/engine/abstain_model.json`` with the date and the calibration metrics.
 
 Features (from the question, the passages and the blocks composition chose):
 
@@ -18,7 +18,7 @@ Features (from the question, the passages and the blocks composition chose):
   period mentions ("giai đoạn 2031-2035");
 * ``names_missing``: proper names of the question ("Bắc Ninh", "TP Hồ Chí Minh", "GCI") absent from the blocks;
 * ``slot_missing``: no chosen block (with its headings and what its document is) holds the kind of
-  value asked for (``assistant._slots``: "bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện
+  value asked for (``assistant.engine._slots``: "bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện
   thoại", places by name for "những tỉnh nào");
 * ``levels_missing``: "cấp huyện" when neither the blocks nor their documents speak of that level;
 * ``foreign_document``: the question cites a document the corpus does not hold ("Nghị định
@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant._lexicon import Lexicon
-from assistant._render import Block
-from assistant.compose import Analysis
+from assistant.engine._lexicon import Lexicon
+from assistant.engine.render import Block
+from assistant.engine.select import Analysis
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
 MODEL_PATH = Path(__file__).with_name("abstain_model.json")

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant._units import DocUnits, Unit
+from assistant.engine._units import DocUnits, Unit
 from ingest.sparse import analyse as _analyse
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
@@ -234,8 +234,8 @@ def load_lexicon(documents: Iterable[DocUnits], folder: Path, corpus_key: str | 
             stored_key, lexicon = pickle.load(f)
         if stored_key == key and isinstance(lexicon, Lexicon):
             return lexicon
-    except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError):
-        pass  # missing, torn or written by other code: build it again
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, pickle.UnpicklingError):
+        pass  # missing, torn or written by other code (a class since moved: ImportError): build it again
     lexicon = Lexicon(documents)
     folder.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=".lexicon-")
@@ -246,7 +246,7 @@ def load_lexicon(documents: Iterable[DocUnits], folder: Path, corpus_key: str | 
 
 
 def _code_key() -> str:
-    """Hash of the code a Lexicon's content depends on: the assistant package and the ingest analyser."""
+    """Hash of the code a Lexicon's content depends on: the engine package and the ingest analyser."""
     digest = hashlib.sha256()
     for package in (Path(__file__).parent, Path(_analyse.__code__.co_filename).parent):
         for path in sorted(package.rglob("*.py")):

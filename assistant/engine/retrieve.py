@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.query import Query, Scope, read_query, scope_match, scope_of
+from assistant.engine.read import Query, Scope, read_query, scope_match, scope_of
 from ingest.index import SearchFilters, SearchMode
 from ingest.pipeline import CorpusIndex
 from ingest.sparse import Bm25Encoder
@@ -18,7 +18,7 @@ from ingest.vietnamese import DiacriticRestorer, expand_abbreviations, has_diacr
 _WORD = re.compile(r"\w+")
 # Added to the fused score of a chunk whose section title the question names (tuned on calib.jsonl), and,
 # per share of the levels (xã/tỉnh/bộ) and periods the question names, to a chunk that is for them, or
-# taken from one that is for another level or period (``assistant.query.scope_match``), which then also
+# taken from one that is for another level or period (``assistant.engine.read.scope_match``), which then also
 # ranks below every chunk that is not.
 HEADING_BOOST = 0.3
 SCOPE_BOOST = 0.1
