@@ -19,13 +19,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from assistant.engine.read import ScopePhrases, scope_phrases
 from assistant.schemas import Answer
 from ingest.vietnamese import strip_diacritics
 
-_LEVEL_PHRASE = re.compile(
-    r"\bcấp\s+(?:xã|phường|huyện|tỉnh|bộ|trung ương|quốc gia)(?:\s*,\s*(?:cấp\s+)?(?:xã|tỉnh|bộ))*", re.IGNORECASE)
-_PERIOD = re.compile(r"\b(?:(?:giai đoạn|năm)\s+)?20\d\d(?:\s*[-–]\s*20\d\d)?\b", re.IGNORECASE)
 _FIELD_ASKS = re.compile(
     r"[,;:]?\s*(?:(?:và|thì)\s+)?(?:do\s+(?:ai|cơ quan nào|bộ nào)\s+chủ trì|ai\s+chủ trì|cơ quan nào chủ trì|"
     r"(?:do\s+)?ai\s+phối hợp|cơ quan nào phối hợp|(?:thời\s+)?hạn(?:\s+hoàn thành)?\s+(?:khi nào|là khi nào|năm nào)|"
@@ -212,15 +211,14 @@ def resolve_follow_up(question: str, earlier: list[str]) -> str:
         return question
     previous = earlier[-1]
     core = _TRAILING.sub("", _LEADING.sub("", question.strip())).strip(" ,;")
-    levels = _LEVEL_PHRASE.findall(core)
-    periods = _PERIOD.findall(core)
-    if levels or periods:
+    named = scope_phrases(core)
+    if named.levels or named.periods:
         merged = previous
-        if levels:
-            merged = _swap(merged, _LEVEL_PHRASE, levels[0])
-        if periods:
-            merged = _swap(merged, _PERIOD, periods[0])
-        rest = _PERIOD.sub("", _LEVEL_PHRASE.sub("", core)).strip(" ,;")
+        if named.levels:
+            merged = _swap(merged, "levels", core[slice(*named.levels[0])])
+        if named.periods:
+            merged = _swap(merged, "periods", core[slice(*named.periods[0])])
+        rest = _without_scope(core, named).strip(" ,;")
         return f"{merged.rstrip(' ?.')} ({rest})?" if len(rest.split()) >= 2 else merged
     if _ASKS_ABOUT_OTHER.search(question) and core and not _FIELD_ASKS.fullmatch(core) \
             and " ".join(core.lower().split()) not in _FIELD_FOLLOW_UPS:
@@ -259,12 +257,24 @@ def _is_follow_up(question: str) -> bool:
         return False
     if text in _FIELD_FOLLOW_UPS or any(text.endswith(f) for f in _FIELD_FOLLOW_UPS):
         return True
-    core = _PERIOD.sub("", _LEVEL_PHRASE.sub("", text)).strip(" ,;")
+    core = _without_scope(text, scope_phrases(text)).strip(" ,;")
     return not core or core in ("thì sao", "thế nào", "ra sao")
 
 
-def _swap(text: str, pattern: re.Pattern[str], replacement: str) -> str:
-    """Replace the first match of ``pattern`` in ``text`` (append when there is none)."""
-    if pattern.search(text):
-        return pattern.sub(replacement, text, count=1)
+def _swap(text: str, kind: Literal["levels", "periods"], replacement: str) -> str:
+    """Replace the first phrase of ``text`` naming a level (a period) with ``replacement``; append it when
+    there is none."""
+    spans = getattr(scope_phrases(text), kind)
+    if spans:
+        start, end = spans[0]
+        return text[:start] + replacement + text[end:]
     return f"{text.rstrip(' ?.')} ({replacement})?"
+
+
+def _without_scope(text: str, named: ScopePhrases) -> str:
+    """``text`` less the phrases naming levels and periods."""
+    kept, cursor = [], 0
+    for start, end in sorted((*named.levels, *named.periods)):
+        kept.append(text[cursor:start])
+        cursor = end
+    return "".join([*kept, text[cursor:]])

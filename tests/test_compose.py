@@ -77,6 +77,8 @@ def test_units_keep_list_items_apart_and_headings_whole():
     ("Khi viết mục 'Tổ chức thực hiện' cần làm rõ những nội dung gì?", "howto", ()),
     ("So sánh chỉ tiêu năm 2025 với giai đoạn 2028-2030", "compare", ()),
     ("Chỉ tiêu giai đoạn 2026-2030 đến năm 2030 là gì?", "factoid", ()),  # one period, not a comparison
+    # the year of a document number names no period: no comparison of 2017 with 2006
+    ("Luật số 21/2017/QH14 đã sửa đổi, bổ sung những điều nào của Luật Công nghệ thông tin 2006?", "list", ()),
 ])
 def test_question_types(question: str, shape: str, fields: tuple[str, ...]):
     qtype = classify(question)

@@ -28,6 +28,11 @@ TARGET_QUESTION = "Theo khung kế hoạch, chỉ tiêu tỷ lệ dân số trư
      "Theo khung kế hoạch, chỉ tiêu tỷ lệ dân số trưởng thành có chữ ký số năm 2025 là bao nhiêu?"),
     ("còn cấp tỉnh thì sao?", "Kế hoạch CĐS cấp xã gồm những nội dung gì?", "Kế hoạch CĐS cấp tỉnh gồm những nội dung gì?"),
     ("còn cấp tỉnh thì sao?", "Kế hoạch CĐS gồm những nội dung gì?", "Kế hoạch CĐS gồm những nội dung gì (cấp tỉnh)?"),
+    # a year inside a document number or a date is no period to swap (it was: "47/năm 2025/NĐ-CP")
+    ("năm 2025 thì sao?", "Văn bản 6074/BTTTT-CĐSQG ngày 05/12/2023 hướng dẫn CĐS giai đoạn 2024-2025 do ai ký?",
+     "Văn bản 6074/BTTTT-CĐSQG ngày 05/12/2023 hướng dẫn CĐS năm 2025 do ai ký?"),
+    ("năm 2025 thì sao?", "Nghị định 47/2024/NĐ-CP quy định danh mục CSDL quốc gia gồm những CSDL nào?",
+     "Nghị định 47/2024/NĐ-CP quy định danh mục CSDL quốc gia gồm những CSDL nào (năm 2025)?"),
 ])
 def test_follow_ups_keep_the_topic_and_swap_the_slot(follow_up: str, previous: str, resolved: str):
     assert resolve_follow_up(follow_up, ["Câu hỏi trước đó không liên quan?", previous]) == resolved

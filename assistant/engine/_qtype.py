@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.engine.read import Query, read_query
 from ingest.vietnamese import strip_diacritics
 
 _TASK = ("chủ trì", "phối hợp", "cơ quan nào", "bộ nào", "ai được giao", "giao cho ai", "do ai", "ai chủ trì",
@@ -26,7 +27,6 @@ _FACTOID = ("bao nhiêu", "%", "tỷ lệ", "tỉ lệ", "ngày nào", "năm nà
 _NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 _COUNT = re.compile(r"\b(\d{1,2}|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+(?:nhiệm vụ|nội dung|giải pháp|chỉ tiêu|"
                     r"chính sách|dự án|ý)\b")
-_PERIOD = re.compile(r"\b(20\d\d)(?:\s*[-–]\s*(20\d\d))?\b")
 _FIELDS = {
     "lead": ("chủ trì", "ai được giao", "giao cho ai", "do ai", "cơ quan nào", "bộ nào", "đơn vị nào", "giao ai"),
     "coordinating": ("phối hợp",),
@@ -48,15 +48,17 @@ class QuestionType:
     count: int  # how many items the question asks for ("soạn 3 nhiệm vụ"), 0 when it names no number
 
 
-def classify(question: str) -> QuestionType:
-    """Type ``question`` by its cues (see module docstring)."""
+def classify(question: str, reading: Query | None = None) -> QuestionType:
+    """Type ``question`` by its cues (see module docstring); its periods are those ``reading`` holds
+    (read from ``question`` if None): a year inside a document number or a date names no period."""
     text = " ".join(question.lower().split())
     plain = strip_diacritics(text)
 
     def has(cues: tuple[str, ...]) -> bool:
         return any(cue in text or strip_diacritics(cue) in plain for cue in cues)
 
-    periods = tuple(dict.fromkeys(m.group(0).replace(" ", "").replace("–", "-") for m in _PERIOD.finditer(text)))
+    reading = reading or read_query(question)
+    periods = tuple(str(start) if start == end else f"{start}-{end}" for start, end in reading.periods)
     task = has(_TASK)
     compare = has(_COMPARE) or _disjoint(periods) and not task
     listing = has(_LIST)

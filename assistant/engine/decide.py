@@ -14,8 +14,8 @@ Features (from the question, the passages and the blocks composition chose):
   of units) missing from the best block with its headings / from every candidate unit;
 * ``unseen``: the share of the question's weight in words no unit of the corpus has;
 * ``figures_missing``: "Điều 45", "khoản 3" and bare figures of the question absent from the passages;
-* ``years_missing``: years the question names that no chosen block, its headings or its document's
-  period mentions ("giai đoạn 2031-2035");
+* ``years_missing``: years the question names (its reading's periods: not a year inside a document number
+  or a date) that no chosen block, its headings or its document's period mentions ("giai đoạn 2031-2035");
 * ``names_missing``: proper names of the question ("Bắc Ninh", "TP Hồ Chí Minh", "GCI") absent from the blocks;
 * ``slot_missing``: no chosen block (with its headings and what its document is) holds the kind of
   value asked for (``assistant.engine._slots``: "bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện
@@ -55,9 +55,9 @@ _MIN_COVERAGE = 0.25
 
 # "Điều 45", "khoản 3" and bare figures; document numbers ("20/2023/QH15") say which text, not what to find.
 _FIGURE = re.compile(r"(?:điều|khoản)\s+\d+|(?<![\w/-])\d+(?:[.,]\d+)*%?(?![\w/-])", re.IGNORECASE)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"[A-ZĐ][^\s,.;:?!()'\"“”]*(?:\s+[A-ZĐ][^\s,.;:?!()'\"“”]*)*")
 _DOC_NUMBER_WORD = re.compile(r"\S*\d+\s*/\S*")
+# Levels named with "cấp", "cấp huyện" too, which the reading's levels (retrieval's xã/tỉnh/bộ prior) leave out.
 _LEVEL = re.compile(r"\bcấp\s+(xã|phường|huyện|tỉnh)\b", re.IGNORECASE)
 # Capitalised words that name kinds of bodies and documents, not a particular one.
 _GENERIC_NAMES = frozenset(strip_diacritics(w).casefold() for w in """
@@ -162,11 +162,12 @@ def question_features(analysis: Analysis, blocks: list[Block],
     answer_text = _fold(" ".join(_block_text(b) for b in blocks))
     passages_text = _fold(" ".join(p.text for p in analysis.passages))
     question = analysis.question
+    years = list(dict.fromkeys(str(year) for period in analysis.reading.periods for year in period))
     figures = [m.group(0) for m in _FIGURE.finditer(question)
-               if not _YEAR.fullmatch(m.group(0)) and not lexicon.is_document_number(m.group(0))]
+               if m.group(0) not in years and not lexicon.is_document_number(m.group(0))]
     figures_missing = [f for f in figures if _fold(f) not in passages_text]
     seen_text = answer_text + " " + passages_text
-    years_missing = [y for y in dict.fromkeys(_YEAR.findall(question)) if y not in seen_text]
+    years_missing = [y for y in years if y not in seen_text]
     names_missing = [n for n in _names(question) if not _mentioned(n, seen_text)]
     levels_missing = _levels_missing(question, blocks, seen_text)
     # A question about another text's content cannot be answered here. One about what the corpus says

@@ -1,11 +1,12 @@
 """One reading of a question: the plan level, period, article and section it names, read once and carried on.
 
 Retrieval ranks by it (a chunk of the level and period asked for before one of another level or
-period), composition answers a named article or section with that clause, and rendering says when the answer
-comes from another level than the one asked for. A chunk's own level and period are read from its
-breadcrumb, innermost heading first, so the commune guide's "Khung kế hoạch … cấp bộ, tỉnh" section
-speaks for provinces although the guide as a whole is for communes; where no heading says, the
-document's manifest row does.
+period), composition answers a named article or section with that clause and types the question by its
+periods, abstention checks that the sources mention its years, and rendering says when the answer comes
+from another level than the one asked for. A follow-up ("còn cấp tỉnh thì sao?") swaps the phrases
+``scope_phrases`` finds. A chunk's own level and period are read from its breadcrumb, innermost heading
+first, so the commune guide's "Khung kế hoạch … cấp bộ, tỉnh" section speaks for provinces although the
+guide as a whole is for communes; where no heading says, the document's manifest row does.
 
 >>> read_query("Phần Tổ chức thực hiện của kế hoạch cấp tỉnh giai đoạn 2026-2030 viết thế nào?").levels
 ('tỉnh',)
@@ -33,8 +34,12 @@ _LEVEL_PATTERNS = {
 }
 # A heading that names the levels it is for: "cấp xã", "cấp bộ, tỉnh", "cấp tỉnh".
 _HEADING_LEVEL = re.compile(r"\bcấp\s+((?:bộ|tỉnh|xã|huyện)(?:\s*(?:,|và|/)\s*(?:bộ|tỉnh|xã|huyện))*)", re.IGNORECASE)
-# A year or a span of years; not one inside a document number ("20/2023/QH15", "749/QĐ-TTg").
-_PERIOD = re.compile(r"(?<![/\d-])((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)\d\d))?(?![/\d])")
+# A phrase naming plan levels, as a follow-up swaps it: "cấp tỉnh", "cấp bộ, tỉnh", "cấp bộ, cấp tỉnh".
+_LEVEL_PHRASE = re.compile(r"\bcấp\s+(?:xã|phường|huyện|tỉnh|bộ|trung ương|quốc gia)(?:\s*,\s*(?:cấp\s+)?(?:xã|tỉnh|bộ))*",
+                           re.IGNORECASE)
+# A year or a span of years, with the words that introduce it ("giai đoạn 2026-2030", "năm 2025"); not one
+# inside a document number or a date ("20/2023/QH15", "749/QĐ-TTg", "05/12/2023").
+_PERIOD = re.compile(r"(?:\b(?i:giai đoạn|năm)\s+)?(?<![/\d-])((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)\d\d))?(?![/\d])")
 _ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s*,?\s+)?điều\s+(\d{1,3})\b", re.IGNORECASE)
 # A section the question names by its title: "Mục Tổ chức thực hiện", "phần 'Căn cứ'"; the title starts with
 # a capital ("mục tiêu cụ thể" names no section) and ends where the question goes on.
@@ -85,6 +90,14 @@ class Query:
 
 
 @dataclass(frozen=True)
+class ScopePhrases:
+    """Where a text names plan levels and periods: (start, end) of each phrase, in order."""
+
+    levels: tuple[tuple[int, int], ...]  # "cấp tỉnh", "cấp bộ, tỉnh"
+    periods: tuple[tuple[int, int], ...]  # "giai đoạn 2026-2030", "năm 2025", "2030"
+
+
+@dataclass(frozen=True)
 class Scope:
     """The levels and period a chunk or clause is for; empty where nothing says."""
 
@@ -127,6 +140,18 @@ def read_periods(text: str) -> tuple[tuple[int, int], ...]:
         if start <= end:
             found.append((start, end))
     return tuple(dict.fromkeys(found))
+
+
+def scope_phrases(text: str) -> ScopePhrases:
+    """The phrases of ``text`` that name plan levels and periods, for a follow-up that swaps them
+    ("còn cấp tỉnh thì sao?"): a period is read as ``read_periods`` reads it, with its "giai đoạn"/"năm".
+
+    >>> text = "Kế hoạch cấp xã giai đoạn 2026-2030 gồm gì?"
+    >>> [text[start:end] for start, end in (*scope_phrases(text).levels, *scope_phrases(text).periods)]
+    ['cấp xã', 'giai đoạn 2026-2030']
+    """
+    return ScopePhrases(tuple(m.span() for m in _LEVEL_PHRASE.finditer(text)),
+                        tuple(m.span() for m in _PERIOD.finditer(text)))
 
 
 def scope_of(headings: Sequence[str], doc_levels: Iterable[str] | None, doc_period: str | None) -> Scope:
