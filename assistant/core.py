@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from assistant.engine import Abstainer, Analysis, Block, Composer, Decision, Passage, Retriever
+from assistant.engine import Abstainer, Analysis, Block, Composer, Decision, Passage, Retriever, named_first
 from assistant.schemas import NOT_IN_CORPUS, Answer, PassageOut, Timings
 from assistant.sessions import SessionStore, Turn, resolve_follow_up
 from ingest.index import SearchFilters, SearchMode
@@ -137,9 +137,8 @@ class Assistant:
         # An unaccented question is read as retrieval restored it: the units' words carry diacritics.
         passages, reading = result.passages, result.reading
         target = self.retriever.named_clause(reading, self.composer.lexicon.query(result.query).named_docs, passages)
-        if target is not None:  # the named clause first, then what retrieval found besides it
-            rest = [p for p in passages if not (p.doc_id == target.doc_id and target.start <= p.start < target.end)]
-            passages = [target, *(replace(p, rank=i + 2) for i, p in enumerate(rest))]
+        if target is not None:
+            passages = named_first(target, passages)
         analysis = self.composer.analyse(result.query, passages, reading, target)
         return Grounding(question, resolved, passages, analysis, self.composer.blocks(analysis), result.millis, started)
 

@@ -22,7 +22,7 @@ import importlib
 _HOMES = {
     "read": ("ArticleRef", "Query", "Scope", "other_level", "read_periods", "read_query", "scope_match", "scope_of",
              "without_article"),
-    "retrieve": ("Passage", "Retriever", "SearchResult", "payload_scope"),
+    "retrieve": ("Passage", "Retriever", "SearchResult", "named_first", "payload_scope"),
     "select": ("Analysis", "Composer", "Scored"),
     "decide": ("AbstainModel", "Abstainer", "Decision", "question_features"),
     "render": ("Block", "Rendered"),  # and ``render.render``: as a name here it would be the module

@@ -7,11 +7,11 @@ import json
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from assistant.engine.corpus import CorpusReader
 from assistant.engine.read import Query, Scope, read_query, scope_match, scope_of
 from ingest.index import SearchFilters, SearchMode
-from ingest.pipeline import CorpusIndex
 from ingest.sparse import Bm25Encoder
 from ingest.vietnamese import DiacriticRestorer, expand_abbreviations, has_diacritics, strip_diacritics
 
@@ -70,9 +70,11 @@ class Retriever:
     >>> retriever = Retriever(CorpusIndex.open(Settings()))                      # doctest: +SKIP
     >>> retriever.search("Ai chủ trì xây dựng Hệ thống phòng vệ mạng quốc gia?").passages[0].doc_id
     'danh-muc-nhiem-vu-2026-2030'
+
+    :param index: the corpus it searches (``assistant.engine.corpus.CorpusReader``; a ``CorpusIndex`` is one).
     """
 
-    def __init__(self, index: CorpusIndex, weights: tuple[float, float] = (0.5, 1.0), prefetch: int = 50,
+    def __init__(self, index: CorpusReader, weights: tuple[float, float] = (0.5, 1.0), prefetch: int = 50,
                  heading_boost: float = HEADING_BOOST, scope_boost: float = SCOPE_BOOST, candidates: int = 30):
         if min(weights) < 0 or max(weights) <= 0:
             raise ValueError(f"weights must be non-negative with one positive, got {weights}")
@@ -161,6 +163,13 @@ class Retriever:
                        clause_label=clause.label, breadcrumb=" › ".join([meta.short_title, *reversed(chain)]),
                        headings=(), kind="text", start=clause.start, end=clause.end,
                        text=doc.text[clause.start:clause.end])
+
+
+def named_first(target: Passage, passages: Sequence[Passage]) -> list[Passage]:
+    """The clause a question names (``Retriever.named_clause``) at rank 1, then the retrieved passages that
+    do not start inside it, ranked on from 2."""
+    rest = [p for p in passages if not (p.doc_id == target.doc_id and target.start <= p.start < target.end)]
+    return [target, *(replace(p, rank=i + 2) for i, p in enumerate(rest))]
 
 
 def _first(doc_ids: Sequence[str], load: Callable, pick: Callable, final: Sequence[str] = ()):

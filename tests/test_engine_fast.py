@@ -1,0 +1,79 @@
+"""Each stage of the answer engine (read, retrieve) over the real corpus held in memory
+(tests/memory_corpus.py: the real parsers and chunker, a hash embedder, exact search): a few seconds, no
+index, no model. The same behaviour over the real index is tested in test_answer_scope, test_retrieval,
+test_compose and test_abstain."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.engine import Retriever, named_first, read_query, scope_match, scope_of
+from assistant.engine.read import ArticleRef, scope_phrases
+from tests.conftest import CORPUS_DIR
+from tests.memory_corpus import MemoryCorpus, memory_corpus
+
+TASK_QUESTION = "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?"
+ARTICLE_QUESTION = "Theo Luật Giao dịch điện tử 2023, khoản 2 Điều 23 quy định gì?"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> MemoryCorpus:
+    return memory_corpus(CORPUS_DIR)
+
+
+@pytest.fixture(scope="module")
+def retriever(corpus: MemoryCorpus) -> Retriever:
+    return Retriever(corpus)
+
+
+def test_read_takes_levels_periods_article_section_and_term_from_the_question():
+    reading = read_query("Phần Tổ chức thực hiện của kế hoạch cấp tỉnh giai đoạn 2026-2030 viết thế nào?")
+    assert reading.levels == ("tỉnh",) and reading.periods == ((2026, 2030),)
+    assert read_query("Mục Tổ chức thực hiện trong KH CĐS cấp xã cần viết gì?").section == "Tổ chức thực hiện"
+    assert read_query(ARTICLE_QUESTION).article == ArticleRef(23, 2)
+    assert read_query("Theo Luật Giao dịch điện tử, chứng thư điện tử là gì?").term == "chứng thư điện tử"
+    # a year inside a document number or a date names no period
+    assert read_query("Luật số 21/2017/QH14 ngày 05/12/2023 sửa Luật CNTT 2006 thế nào?").periods == ((2006, 2006),)
+    text = "còn cấp bộ, tỉnh năm 2025 thì sao?"
+    phrases = scope_phrases(text)
+    assert [text[a:b] for a, b in phrases.levels] == ["cấp bộ, tỉnh"]
+    assert [text[a:b] for a, b in phrases.periods] == ["năm 2025"]
+
+
+def test_retrieved_passages_point_into_their_documents(corpus: MemoryCorpus, retriever: Retriever):
+    passages = retriever.search(TASK_QUESTION, k=8).passages
+    assert [p.rank for p in passages] == list(range(1, 9))
+    for p in passages:
+        assert corpus.docstore.get(p.doc_id).text[p.start:p.end] == p.text
+
+
+@pytest.mark.parametrize("question", [TASK_QUESTION, "nhiem vu xay dung he thong phong ve mang quoc gia do ai chu tri"])
+def test_a_distinctive_phrase_retrieves_its_clause_typed_with_or_without_diacritics(retriever: Retriever,
+                                                                                     question: str):
+    result = retriever.search(question)
+    assert "hệ thống phòng vệ mạng quốc gia" in result.query.casefold()  # restored when typed without diacritics
+    assert "Hệ thống phòng vệ mạng quốc gia" in result.passages[0].text
+
+
+def test_a_named_article_is_looked_up_by_structure(corpus: MemoryCorpus, retriever: Retriever):
+    result = retriever.search(ARTICLE_QUESTION)
+    target = retriever.named_clause(result.reading, ("luat-gddt-2023",), result.passages)
+    doc = corpus.docstore.get("luat-gddt-2023")
+    assert target.rank == 1 and target.doc_id == doc.meta.id and target.clause_label == "khoản 2 Điều 23"
+    assert target.text == doc.text[target.start:target.end] and target.text.startswith("2.")
+    ranked = named_first(target, result.passages)
+    assert ranked[0] is target and [p.rank for p in ranked] == list(range(1, len(ranked) + 1))
+    # an article the named law does not have is not taken from another document
+    missing = retriever.search("Điều 45 Luật An ninh mạng 2018 quy định về vấn đề gì?")
+    assert retriever.named_clause(missing.reading, ("luat-anm-2018",), missing.passages) is None
+
+
+@pytest.mark.parametrize("level", ["xã", "tỉnh"])
+def test_the_level_a_question_names_ranks_that_levels_chunks_first(corpus: MemoryCorpus, retriever: Retriever,
+                                                                     level: str):
+    result = retriever.search(f"Kế hoạch chuyển đổi số cấp {level} cần những nội dung gì?")
+    metas = [corpus.docstore.get(p.doc_id).meta for p in result.passages]
+    scopes = [scope_of(p.breadcrumb.split(" › "), m.level, m.period) for p, m in zip(result.passages, metas)]
+    assert level in scopes[0].levels
+    against = [scope_match(result.reading, s) < 0 for s in scopes]
+    assert against == sorted(against)  # a chunk for another level ranks below every chunk that is not
