@@ -187,8 +187,13 @@ def test_a_comparison_shows_each_period_labelled(assistant: Assistant):
     answer = _ask(assistant, "So sánh chỉ tiêu tỷ lệ dân số trưởng thành có chữ ký số giai đoạn 2025-2027 "
                              "và giai đoạn 2028-2030 theo khung kế hoạch")
     lines = _lines(answer)
-    early = next(line for line in lines if "50% dân số trưởng thành có chữ ký số" in line)
-    late = next(line for line in lines if "70% dân số trưởng thành có chữ ký số" in line)
+
+    def source_of(figure: str) -> str:  # the "**Theo …:**" line the figure's quote is under
+        at = next(i for i, line in enumerate(lines) if figure in line)
+        return next(line for line in reversed(lines[:at + 1]) if line.startswith("**Theo "))
+
+    early = source_of("50% dân số trưởng thành có chữ ký số")
+    late = source_of("70% dân số trưởng thành có chữ ký số")
     assert "Giai đoạn năm 2025-2027" in early and "Khung KH CĐS cấp bộ, tỉnh 2026-2030" in early
     assert "Giai đoạn 2028-2030" in late and "Khung KH CĐS cấp bộ, tỉnh 2026-2030" in late
     assert {c.doc_id for c in answer.citations} == {FRAMEWORK_DOC}
@@ -229,3 +234,22 @@ def test_llm_mode_without_a_backend_stays_extractive(assistant: Assistant):
     answer = assistant.ask(question, mode="llm")
     assert answer.mode == "extractive"
     assert answer.answer == assistant.ask(question, mode="extractive").answer
+
+
+@pytest.mark.slow
+def test_a_counted_list_is_one_enumeration_whole(assistant: Assistant):
+    """'… 4 chính sách nào …' asks for one list of four items, not four separate quotes."""
+    answer = _ask(assistant, "Về thể chế số giai đoạn 2024-2025, địa phương cần ban hành 4 chính sách nào?")
+    for item in ("(1) Chính sách cung cấp và sử dụng dịch vụ công trực tuyến toàn trình",
+                 "(2) Chính sách tỷ lệ chi tối thiểu", "(3) Chính sách chuyển đổi số doanh nghiệp nhỏ và vừa",
+                 "(4) Chính sách thuê chuyên gia chuyển đổi số"):
+        assert item in answer.answer
+    assert len(answer.citations) == 1 and answer.citations[0].doc_id == COMMUNE_DOC
+
+
+@pytest.mark.slow
+def test_eight_counted_tasks_are_not_eight_quotes(assistant: Assistant):
+    answer = _ask(assistant, "Nhóm xã hội số có 8 nhiệm vụ nào địa phương phải làm trong giai đoạn 2024-2025?")
+    assert answer.citations[0].doc_id == COMMUNE_DOC
+    assert "(1) Mỗi người dân có một danh tính số" in answer.answer and "(8) Phát triển làng số" in answer.answer
+    assert len(answer.citations) <= 2

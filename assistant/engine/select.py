@@ -3,16 +3,19 @@
 No usable Vietnamese LLM runs offline, so by default an answer is assembled from the sources:
 
 1. the retrieved passages, and the small clauses they were cut from, are split into answer units
-   (``assistant.engine._units``), each scored by how much of the question it covers (IDF-weighted words,
-   its headings counting half), how well its passage ranked (the hybrid retriever already weighed
-   meaning), whether the question names its heading ("mục 'Tổ chức thực hiện'") or its document,
-   whether it holds the kind of value asked for ("ngày nào": a date; ``assistant.engine._slots``), whether
-   it is for another plan level or period than the question names, whether it is a recital or a
-   signature, and, for lists, whether it introduces an enumeration;
+   (``assistant.engine._units``), each described by FEATURES: how much of the question it covers
+   (IDF-weighted words, its headings counting half), how well its passage ranked (the hybrid retriever
+   already weighed meaning), whether the question names its heading ("mục 'Tổ chức thực hiện'") or its
+   document, whether it holds the kind of value asked for ("ngày nào": a date; ``assistant.engine._slots``),
+   whether it is for another plan level or period than the question names, whether it is a recital or
+   a signature, whether it introduces an enumeration, and how much of the question the block it would
+   grow into covers. A hand-weighted sum of them (``Scored.score``) sets the floors of further anchors;
+   the selection model (``selection_model.json``, fitted by ``python -m eval.fit_selection`` on questions
+   that are not the benchmark) rates them for the first;
 2. a clause the question names ("Mục Tổ chức thực hiện", "khoản 2 Điều 23"), looked up by structure,
    is the answer whole. Otherwise the first anchor is the best unit of the top-ranked passage unless
-   another unit scores _RANKER_MARGIN more (the ranker weighed meaning; unit scores weigh words);
-   a further anchor must be a parallel answer or another source or
+   the selection model rates another one its margin higher (the ranker weighed meaning, units' features
+   weigh words and structure); a further anchor must be a parallel answer or another source or
    period the question names (a sentence's neighbours that bring rare question words it lacks join
    its block: the second half of "… bao nhiêu, và … điều gì đối với IPv4?"). Each anchor grows into a block
    by the question's shape: a task record whole (task, lead and coordinating agencies, deadline), a
@@ -28,10 +31,13 @@ embedding plus a vector per unit.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from assistant.engine._lexicon import Lexicon, QueryTerms, analyse, load_lexicon
 from assistant.engine._qtype import QuestionType, classify
@@ -71,12 +77,35 @@ _W_FRAME = 0.2  # taken from a unit of a document's opening or closing part (see
 _FRAME_PARTS = ("preamble", "closing")  # "Phần mở đầu" (title, recitals) and "Phần kết" (signature, recipients)
 _ASKS_FRAME = re.compile(r"căn cứ|ban hành|\bký\b|người ký|nơi nhận|can cu|ban hanh", re.IGNORECASE)
 _W_SLOT = 0.15  # a unit holding the kind of value asked for ("ngày nào": a date; "bao nhiêu MW": MW)
-_W_BLOCK = 0.3  # a grown block's coverage of the question, to choose among near-tied first anchors
-_FIRST_TIE = 0.95
-# How much better than the top-ranked passage's best unit another unit must score to answer first
-# (chosen on calib.jsonl with `python -m eval.tune_selection`).
+# How much better than the top-ranked passage's best unit another unit must score by the hand weights to
+# answer first, while no selection model is fitted (it was chosen on calib.jsonl).
 _RANKER_MARGIN = 0.1
 _TIE_POOL = 6
+_COVERED = 12  # candidates rated with their grown block's coverage
+# What a candidate unit is scored by, in this order (``Composer.analyse`` computes them):
+FEATURES = (
+    "lexical",         # IDF-weighted share of the question's words in the unit (headings at half), damped by length
+    "inverse_rank",    # 1 / rank of the retrieved passage the unit came with
+    "top_passage",     # it came with the top-ranked passage
+    "passage_score",   # that passage's fused score over the top passage's
+    "in_passage",      # it lies inside the passage (not only in the passage's clause around it)
+    "title",           # the question names its heading or document title
+    "precision",       # share of the unit's own words the question uses
+    "named_document",  # +1 from a document the question names, -1 from another when it names one
+    "compare_period",  # a comparison's unit from a period the question names
+    "slot",            # it holds the kind of value asked for ("ngày nào": a date)
+    "scope_conflict",  # the share of the levels and periods the question names that its scope is against
+    "defines",         # it defines or enumerates a phrase of a what-is question
+    "frame",           # recital or signature part, and the question is not about them
+    "list_intro",      # it introduces a short enumeration, in a list or how-to question
+    "list_intro_other",  # the same, in a question of another shape
+    "heading",         # a heading that introduces no short enumeration
+    "length",          # log of its length over a typical unit's
+    "opens_clause",    # it is the first unit of its clause (a heading, an item's lead sentence)
+    "block_coverage",  # the share of the question its grown block covers (computed for the best few)
+)
+_HAND_WEIGHTS = (1.0, _W_RANK, 0.0, 0.0, 0.0, _W_TITLE, _W_PRECISION, _W_NAMED, _W_PERIOD, _W_SLOT, -_W_SCOPE,
+                 _W_DEFINES, -_W_FRAME, 0.1, -0.05, -0.1, 0.0, 0.0, 0.0)
 _MAX_NAMED_UNITS = 60  # a clause the question names is quoted whole up to this many units
 _NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a named article must reach
 # "… Điều 23 quy định gì / nêu nội dung gì": words that ask for a clause's content, not about a topic.
@@ -84,12 +113,41 @@ _ASKS_CONTENT = frozenset({"quy_định", "quy", "định", "nội_dung", "nội
                            "điều", "chỉnh", "ghi", "viết"})
 
 
+MODEL_PATH = Path(__file__).with_name("selection_model.json")
+
+
+@dataclass(frozen=True)
+class SelectionModel:
+    """Log-odds that a candidate unit's block answers the question: a logistic regression over
+    FEATURES fitted by ``python -m eval.fit_selection`` (never on the benchmark)."""
+
+    weights: tuple[float, ...]
+    intercept: float
+    margin: float  # log-odds another unit must beat the top-ranked passage's best unit by to answer first
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> "SelectionModel | None":
+        """The fitted model, or None before one is fitted (the hand weights then rank the units)."""
+        if not path.exists():
+            return None
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(raw["features"]) != FEATURES:
+            raise ValueError(f"{path} was fitted on features {raw['features']}, not {list(FEATURES)}: "
+                             f"refit it with `python -m eval.fit_selection`")
+        return cls(tuple(raw["weights"]), raw["intercept"], raw["margin"])
+
+    def logit(self, features: tuple[float, ...]) -> float:
+        return self.intercept + sum(w * f for w, f in zip(self.weights, features))
+
+
 @dataclass(frozen=True)
 class Scored:
     unit: Unit
     passage: Passage  # the best-ranked retrieved passage the unit came with
     lexical: float  # IDF-weighted share of the question's words in the unit (and, at half, its headings)
-    score: float
+    score: float  # the hand-weighted sum of ``features`` (_HAND_WEIGHTS)
+    features: tuple[float, ...] = ()  # named by FEATURES
+    learned: float = 0.0  # the selection model's log-odds that the unit's block answers (else ``score``)
 
 
 @dataclass(frozen=True)
@@ -120,6 +178,7 @@ class Composer:
         self._docs: dict[str, DocUnits] = {}
         self._lexicon: Lexicon | None = None
         self._lock = threading.Lock()
+        self._model = SelectionModel.load()
 
     def analyse(self, question: str, passages: list[Passage], reading: Query | None = None,
                 target: Passage | None = None) -> Analysis:
@@ -144,33 +203,51 @@ class Composer:
                 continue
             for unit in _neighbourhood(doc, passage, widen=qtype.shape == "compare"):
                 seen.setdefault((unit.doc_id, unit.seq), (unit, passage))
+        top = max((p.score for p in passages), default=0.0) or 1.0
         candidates = []
         for unit, passage in seen.values():
             doc = docs[unit.doc_id]
-            lexical = lexicon.coverage(query, lexicon.terms(unit), lexicon.context(doc, unit))
-            # Long units cover more question words by chance: damp them (a 600-char sentence by ~0.8).
-            score = (lexical * min(1.0, (_TYPICAL_UNIT / len(unit.text)) ** 0.15) + _W_RANK / passage.rank
-                     + _W_TITLE * lexicon.title_match(doc, unit, asked)
-                     + _W_PRECISION * lexicon.precision(query, lexicon.terms(unit)))
-            if query.named_docs:
-                score += _W_NAMED if unit.doc_id in query.named_docs else -_W_NAMED
-            if qtype.shape == "compare" and _period(doc, unit) in qtype.periods:
-                score += _W_PERIOD
-            if expected is not None and expected(unit.text):
-                score += _W_SLOT
-            if reading.levels or reading.periods:  # retrieval ranked the matching scope first already
-                score += _W_SCOPE * min(0.0, scope_match(reading, self._scope(doc, unit)))
-            if asks_definition and _defines(unit.text, folded_question):
-                score += _W_DEFINES
-            if unit.top_id in _FRAME_PARTS and not _ASKS_FRAME.search(question):
-                score -= _W_FRAME  # recitals and signature answer only questions about them
-            if _introduces_list(doc, unit):
-                score += 0.1 if qtype.shape in ("list", "howto") else -0.05
-            elif unit.kind == "heading":
-                score -= 0.1
-            candidates.append(Scored(unit, passage, lexical, score))
+            terms = lexicon.terms(unit)
+            lexical = lexicon.coverage(query, terms, lexicon.context(doc, unit))
+            intro = _introduces_list(doc, unit)
+            listy = qtype.shape in ("list", "howto")
+            features = (
+                # Long units cover more question words by chance: damp them (a 600-char sentence by ~0.8).
+                lexical * min(1.0, (_TYPICAL_UNIT / len(unit.text)) ** 0.15),
+                1.0 / passage.rank,
+                float(passage.rank == 1),
+                passage.score / top,
+                float(passage.start < unit.end and unit.start < passage.end),
+                lexicon.title_match(doc, unit, asked),
+                lexicon.precision(query, terms),
+                (1.0 if unit.doc_id in query.named_docs else -1.0) if query.named_docs else 0.0,
+                float(qtype.shape == "compare" and _period(doc, unit) in qtype.periods),
+                float(expected is not None and expected(unit.text)),
+                # Retrieval ranked the matching scope first already; what is against it counts down here.
+                max(0.0, -scope_match(reading, self._scope(doc, unit))) if reading.levels or reading.periods else 0.0,
+                float(asks_definition and _defines(unit.text, folded_question)),
+                # Recitals and signature answer only questions about them.
+                float(unit.top_id in _FRAME_PARTS and not _ASKS_FRAME.search(question)),
+                float(intro and listy),
+                float(intro and not listy),
+                float(unit.kind == "heading" and not intro),
+                math.log(len(unit.text) / _TYPICAL_UNIT),
+                float(doc.by_clause[unit.clause_id][0] is unit),
+                0.0,
+            )
+            score = sum(w * f for w, f in zip(_HAND_WEIGHTS, features))
+            learned = self._model.logit(features) if self._model is not None else score
+            candidates.append(Scored(unit, passage, lexical, score, features, learned))
         candidates.sort(key=lambda c: -c.score)
-        return Analysis(question, qtype, query, passages, candidates, expected, reading, target)
+        analysis = Analysis(question, qtype, query, passages, candidates, expected, reading, target)
+        # What the answer would quote decides: the best few are rated with their grown block's coverage.
+        for i, cand in enumerate(candidates[:_COVERED]):
+            block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
+            terms = frozenset().union(*(lexicon.terms(u) for u in block.units))
+            features = (*cand.features[:-1], lexicon.coverage(query, terms, lexicon.context(block.doc, cand.unit)))
+            learned = self._model.logit(features) if self._model is not None else cand.score
+            candidates[i] = replace(cand, features=features, learned=learned)
+        return analysis
 
     @property
     def lexicon(self) -> Lexicon:
@@ -193,15 +270,17 @@ class Composer:
         best = analysis.candidates[0].score
         chosen: list[Block] = []
         sources: set[tuple[str, str]] = set()
-        limit = max(_LIMITS[shape], analysis.qtype.count)
-        for cand in self._first_anchor_first(analysis, docs, lexicon):
+        # "soạn 3 nhiệm vụ": as many task records; "8 nhiệm vụ … là gì?" is one list of 8 items.
+        ordered = self._first_anchor_first(analysis)
+        limit = max(_LIMITS[shape], analysis.qtype.count if ordered[0].unit.kind == "task" else 0)
+        for cand in ordered:
             if len(chosen) >= limit or cand.score < _FLOOR * best:
                 break
             if any(b.doc.doc.meta.id == cand.unit.doc_id and b.covers(cand.unit) for b in chosen):
                 continue
             block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
             source = (cand.unit.doc_id, block.period or "")
-            wanted = len(chosen) < analysis.qtype.count and block.kind == chosen[0].kind if chosen else False
+            wanted = bool(chosen) and chosen[0].kind == "task" == block.kind and len(chosen) < analysis.qtype.count
             if chosen and not (cand.score >= _TIE[shape] * best
                                or (multi and source not in sources or wanted) and cand.score >= _MULTI_FLOOR * best):
                 continue
@@ -267,28 +346,14 @@ class Composer:
         best = max(covered(docs[c.unit.doc_id], [c.unit]) for c in analysis.candidates[:_TIE_POOL])
         return block if covered(doc, units) >= _NAMED_COVERAGE * best else None
 
-    def _first_anchor_first(self, analysis: Analysis, docs: dict[str, DocUnits], lexicon: Lexicon) -> list[Scored]:
-        """The candidates, with the first anchor chosen among near-ties by how much of the question
-        its grown block covers (two "Xã hội số" headings: the one whose list answers the question)."""
+    def _first_anchor_first(self, analysis: Analysis) -> list[Scored]:
+        """The candidates, the first anchor first: the best unit of the top-ranked passage (the ranker
+        weighed meaning), unless another unit is rated ``margin`` higher by the selection model."""
         candidates = analysis.candidates
-        # Trust the ranker: the best unit of the top-ranked passage answers unless another beats it clearly;
-        # then near-ties are looked for among that passage's units only.
-        default = next((c for c in candidates if c.passage.rank == 1), None)
-        pool = candidates
-        if default is not None and candidates[0].score < default.score + _RANKER_MARGIN:
-            pool = [c for c in candidates if c.passage.rank == 1]
-        best = pool[0].score
-        ties = [c for c in pool[:_TIE_POOL] if c.score >= _FIRST_TIE * best]
-        if len(ties) < 2:
-            return [pool[0], *(c for c in candidates if c is not pool[0])]
-
-        def block_score(cand: Scored) -> float:
-            block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
-            terms = frozenset().union(*(lexicon.terms(u) for u in block.units))
-            context = lexicon.context(block.doc, cand.unit)
-            return cand.score + _W_BLOCK * lexicon.coverage(analysis.query, terms, context)
-
-        first = max(ties, key=block_score)
+        margin = self._model.margin if self._model is not None else _RANKER_MARGIN
+        best = max(candidates, key=lambda c: c.learned)
+        default = max((c for c in candidates if c.passage.rank == 1), key=lambda c: c.learned, default=best)
+        first = best if best.learned > default.learned + margin else default
         return [first, *(c for c in candidates if c is not first)]
 
     def _grow(self, doc: DocUnits, cand: Scored, analysis: Analysis, lexicon: Lexicon) -> Block:
@@ -296,7 +361,7 @@ class Composer:
         unit = cand.unit
         if unit.kind == "task":
             return Block(doc, (unit,), "task", cand.score, _period(doc, unit))
-        if analysis.qtype.shape in ("list", "howto"):
+        if analysis.qtype.shape in ("list", "howto") or analysis.qtype.count:  # "4 chính sách nào": a list
             group = _enumeration(doc, unit)
             units = _capped(doc.subtree(group.id), unit)
         elif unit.kind == "heading" or unit.text.rstrip().endswith(":"):
