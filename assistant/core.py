@@ -69,7 +69,7 @@ class Assistant:
         self.settings = settings
         self.index = index
         self.retriever = Retriever(index)
-        self.composer = Composer(index)
+        self.composer = Composer(index, cache_dir=settings.data_dir)
         self.abstainer = Abstainer()
         self.sessions = SessionStore(settings.data_dir / "sessions.sqlite", idle_s=settings.session_idle_hours * 3600,
                                      max_sessions=settings.max_sessions)

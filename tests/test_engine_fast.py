@@ -1,4 +1,4 @@
-"""Each stage of the answer engine (read, retrieve) over the real corpus held in memory
+"""Each stage of the answer engine (read, retrieve, select, decide, render) over the real corpus held in memory
 (tests/memory_corpus.py: the real parsers and chunker, a hash embedder, exact search): a few seconds, no
 index, no model. The same behaviour over the real index is tested in test_answer_scope, test_retrieval,
 test_compose and test_abstain."""
@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.engine import Retriever, named_first, read_query, scope_match, scope_of
+from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult, named_first, read_query,
+                              scope_match, scope_of)
+from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
+from assistant.engine.select import SelectionModel
 from tests.conftest import CORPUS_DIR
 from tests.memory_corpus import MemoryCorpus, memory_corpus
 
 TASK_QUESTION = "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?"
 ARTICLE_QUESTION = "Theo Luật Giao dịch điện tử 2023, khoản 2 Điều 23 quy định gì?"
+LIST_QUESTION = "Dịch vụ tin cậy gồm những dịch vụ nào?"
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +28,20 @@ def corpus() -> MemoryCorpus:
 @pytest.fixture(scope="module")
 def retriever(corpus: MemoryCorpus) -> Retriever:
     return Retriever(corpus)
+
+
+@pytest.fixture(scope="module")
+def composer(corpus: MemoryCorpus) -> Composer:
+    return Composer(corpus)
+
+
+def _ground(retriever: Retriever, composer: Composer, question: str) -> tuple[SearchResult, Analysis, list[Block]]:
+    """Retrieve, look up a named clause and choose blocks, as ``Assistant.ground`` does."""
+    result = retriever.search(question)
+    target = retriever.named_clause(result.reading, composer.lexicon.query(result.query).named_docs, result.passages)
+    passages = named_first(target, result.passages) if target is not None else result.passages
+    analysis = composer.analyse(result.query, passages, result.reading, target)
+    return result, analysis, composer.blocks(analysis)
 
 
 def test_read_takes_levels_periods_article_section_and_term_from_the_question():
@@ -77,3 +95,44 @@ def test_the_level_a_question_names_ranks_that_levels_chunks_first(corpus: Memor
     assert level in scopes[0].levels
     against = [scope_match(result.reading, s) < 0 for s in scopes]
     assert against == sorted(against)  # a chunk for another level ranks below every chunk that is not
+
+
+@pytest.mark.parametrize("question", [TASK_QUESTION, "Tổ công nghệ số cộng đồng ở thôn gồm những ai?"])
+def test_the_first_anchor_comes_from_the_top_ranked_passage(retriever: Retriever, composer: Composer, question: str):
+    _, analysis, blocks = _ground(retriever, composer, question)
+    top = max((c for c in analysis.candidates if c.passage.rank == 1), key=lambda c: c.learned)
+    # no unit of another passage is rated the model's margin higher: the ranker's choice stands
+    assert max(c.learned for c in analysis.candidates) <= top.learned + SelectionModel.load().margin
+    assert (top.unit.doc_id, top.unit.seq) in {(u.doc_id, u.seq) for u in blocks[0].units}
+
+
+def test_an_off_topic_question_is_refused_and_an_answerable_one_is_not(retriever: Retriever, composer: Composer):
+    abstainer = Abstainer()
+    _, analysis, blocks = _ground(retriever, composer, "Cách nấu phở bò ngon nhất là gì?")
+    assert not abstainer.decide(analysis, blocks, composer.lexicon).answerable
+    _, analysis, blocks = _ground(retriever, composer, TASK_QUESTION)
+    decision = abstainer.decide(analysis, blocks, composer.lexicon)
+    assert decision.answerable and decision.missing == ()
+
+
+def test_a_named_article_is_rendered_with_the_law_citation_header(corpus: MemoryCorpus, retriever: Retriever,
+                                                                    composer: Composer):
+    _, analysis, blocks = _ground(retriever, composer, ARTICLE_QUESTION)
+    rendered = composer.render(blocks, analysis)
+    doc = corpus.docstore.get(analysis.target.doc_id)
+    assert rendered.markdown.startswith(f"**Theo {analysis.target.clause_label} {doc.meta.short_title}:**")
+    (citation,) = rendered.citations
+    assert (citation.char_start, citation.char_end) == (analysis.target.start, analysis.target.end)
+    assert citation.quote == doc.text[citation.char_start:citation.char_end]
+
+
+def test_a_list_is_rendered_as_its_heading_and_every_item_in_order(retriever: Retriever, composer: Composer):
+    _, analysis, blocks = _ground(retriever, composer, LIST_QUESTION)
+    block = blocks[0]
+    enumeration = block.doc.clauses[block.units[0].clause_id]
+    items = block.doc.children[enumeration.id]
+    assert len(items) >= 2 and block.units[0].kind == "heading"
+    lines = composer.render(blocks, analysis).markdown.split("\n")
+    assert lines[1] == f"- **{' '.join(block.units[0].text.split())}** [1]"
+    item_lines = [line.strip() for line in lines[2:2 + len(items)]]
+    assert item_lines == [f"- {' '.join(block.doc.doc.text[i.start:i.end].split())} [1]" for i in items]

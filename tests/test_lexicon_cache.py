@@ -42,12 +42,12 @@ def test_another_corpus_or_code_builds_it_again(tmp_path: Path, monkeypatch: pyt
     assert len(built) == 3
 
 
-def test_a_torn_file_is_built_again_and_none_is_never_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_torn_file_is_built_again_and_no_folder_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     built = _built(monkeypatch)
     (tmp_path / "lexicon.pickle").write_bytes(b"\x80\x05not a pickle")
     assert isinstance(load_lexicon([], tmp_path, "corpus-1"), Lexicon)
-    assert isinstance(load_lexicon([], tmp_path / "other", None), Lexicon)
-    assert len(built) == 2 and not (tmp_path / "other").exists()
+    assert isinstance(load_lexicon([], None, "corpus-1"), Lexicon)
+    assert len(built) == 2 and [p.name for p in tmp_path.iterdir()] == ["lexicon.pickle"]
 
 
 def test_a_file_naming_a_module_that_moved_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -18,7 +18,7 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,16 +219,16 @@ class Lexicon:
         return cached
 
 
-def load_lexicon(documents: Iterable[DocUnits], folder: Path, corpus_key: str | None) -> Lexicon:
+def load_lexicon(documents: Iterable[DocUnits], folder: Path | None, revision: Hashable) -> Lexicon:
     """The Lexicon of ``documents``, read from ``folder`` when it was built for the same corpus
-    (``corpus_key``, e.g. the index's snapshot; None: never stored) by the same code; otherwise built and
-    stored there. Building analyses every unit of the corpus (about a second on 2 cores, paid by every
-    `cds ask` process); reading it back takes a few tens of milliseconds. The file is derived data in
-    the user's own data directory, like the index."""
-    if corpus_key is None:
+    (``revision``: the document store's, which changes with any document) by the same code; otherwise
+    built and stored there (``folder`` None: never stored). Building analyses every unit of the corpus
+    (about a second on 2 cores, paid by every `cds ask` process); reading it back takes a few tens of
+    milliseconds. The file is derived data in the user's own data directory, like the index."""
+    if folder is None:
         return Lexicon(documents)
     path = folder / "lexicon.pickle"
-    key = f"{corpus_key}|{_code_key()}"
+    key = f"{hashlib.sha256(repr(revision).encode()).hexdigest()[:16]}|{_code_key()}"
     try:
         with path.open("rb") as f:
             stored_key, lexicon = pickle.load(f)

@@ -35,7 +35,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,11 +43,11 @@ from assistant.engine._lexicon import Lexicon, QueryTerms, analyse, load_lexicon
 from assistant.engine._qtype import QuestionType, classify
 from assistant.engine._slots import expected_value
 from assistant.engine._units import DocUnits, Unit, document_units
+from assistant.engine.corpus import CorpusReader
 from assistant.engine.read import Query, Scope, other_level, read_query, scope_match, scope_of, without_article
 from assistant.engine.render import Block, Rendered, render
 from assistant.engine.retrieve import Passage
 from ingest.model import Clause
-from ingest.pipeline import CorpusIndex
 
 _PERIOD = re.compile(r"\b20\d\d(?:\s*[-–]\s*20\d\d)?\b")
 _LIMITS = {"factoid": 3, "task": 3, "list": 2, "howto": 2, "compare": 4}  # anchors per shape
@@ -167,14 +167,18 @@ class Analysis:
 class Composer:
     """Scores answer units and writes grounded extractive answers.
 
-    >>> composer = Composer(index)                                          # doctest: +SKIP
+    >>> composer = Composer(index, cache_dir=settings.data_dir)                 # doctest: +SKIP
     >>> analysis = composer.analyse(question, retriever.search(question).passages)   # doctest: +SKIP
-    >>> composer.compose(analysis).markdown                                 # doctest: +SKIP
+    >>> composer.render(composer.blocks(analysis), analysis).markdown          # doctest: +SKIP
+
+    :param index: the corpus it reads (``assistant.engine.corpus.CorpusReader``; a ``CorpusIndex`` is one).
+    :param cache_dir: where the corpus's term statistics are kept between processes; None: nowhere.
     """
 
-    def __init__(self, index: CorpusIndex):
+    def __init__(self, index: CorpusReader, cache_dir: Path | None = None):
         self.index = index
-        self._snapshot: str | None = None
+        self.cache_dir = cache_dir
+        self._revision: Hashable | None = None
         self._docs: dict[str, DocUnits] = {}
         self._lexicon: Lexicon | None = None
         self._lock = threading.Lock()
@@ -190,7 +194,7 @@ class Composer:
         """
         docs, lexicon = self._corpus()
         reading = reading or read_query(question)
-        qtype = classify(question)
+        qtype = classify(question, reading)
         query = lexicon.query(question)
         asked = set(analyse(question))
         expected = expected_value(question)
@@ -372,12 +376,12 @@ class Composer:
 
     def _corpus(self) -> tuple[dict[str, DocUnits], Lexicon]:
         """Units and term statistics of the indexed documents, rebuilt when the corpus changed."""
-        snapshot = self.index.docstore.get_meta("snapshot")
+        revision = self.index.docstore.revision()
         with self._lock:
-            if self._lexicon is None or snapshot != self._snapshot:
+            if self._lexicon is None or revision != self._revision:
                 docs = {d.meta.id: document_units(d) for d in self.index.docstore.documents()}
-                lexicon = load_lexicon(docs.values(), self.index.settings.data_dir, snapshot)
-                self._docs, self._lexicon, self._snapshot = docs, lexicon, snapshot
+                lexicon = load_lexicon(docs.values(), self.cache_dir, revision)
+                self._docs, self._lexicon, self._revision = docs, lexicon, revision
             return self._docs, self._lexicon
 
 
