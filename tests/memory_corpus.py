@@ -78,7 +78,9 @@ class MemoryDocuments:
 
 
 @dataclass(frozen=True)
-class _Point:
+class Point:
+    """One indexed chunk: its id, dense vector, BM25 vector (term index -> weight) and payload."""
+
     id: str
     dense: np.ndarray
     sparse: dict[int, float]
@@ -96,11 +98,11 @@ class _Scored:
 class MemoryStore:
     """Exact search over points held in memory, scored as Qdrant scores them (see the module docstring)."""
 
-    def __init__(self, points: Sequence[_Point]):
-        self._points = list(points)
-        self._matrix = np.stack([p.dense for p in self._points])
-        df = Counter(i for p in self._points for i in p.sparse)
-        n = sum(1 for p in self._points if p.sparse)
+    def __init__(self, points: Sequence[Point]):
+        self.points = tuple(points)
+        self._matrix = np.stack([p.dense for p in self.points])
+        df = Counter(i for p in self.points for i in p.sparse)
+        n = sum(1 for p in self.points if p.sparse)
         self._idf = {i: math.log((n - c + 0.5) / (c + 0.5) + 1) for i, c in df.items()}
 
     def search(self, dense: np.ndarray | None, sparse: SparseVec | None, limit: int,
@@ -109,17 +111,17 @@ class MemoryStore:
         plan = plan_search(dense, sparse, limit, mode, weights, prefetch)
         if plan is None:
             return []
-        allowed = [i for i, p in enumerate(self._points) if _matches(p.payload, filters)]
+        allowed = [i for i, p in enumerate(self.points) if _matches(p.payload, filters)]
         if not plan.fused:
             [(name, vector, _)] = plan.stages
             return plan.hits(self._ranked(name, vector, allowed)[: plan.fetch])
         fused: dict[int, float] = {}
         for name, vector, weight in plan.stages:
             for position, point in enumerate(self._ranked(name, vector, allowed)[: plan.prefetch]):
-                # Qdrant's weighted RRF, as qdrant-edge-py 0.9 scores it (checked on a few points by hand)
-                fused[point.index] = fused.get(point.index, 0.0) + 1 / ((position + 1) / weight + RRF_K - 1)
-        best = sorted(fused.items(), key=lambda x: (-x[1], self._points[x[0]].id))[: plan.fetch]
-        return plan.hits(_Scored(self._points[i].id, score, self._points[i].payload, i) for i, score in best)
+                # Qdrant's weighted RRF, 1 / ((position + 1) / weight + k - 1), with a weight of 0 counting nothing
+                fused[point.index] = fused.get(point.index, 0.0) + weight / (position + 1 + weight * (RRF_K - 1))
+        best = sorted(fused.items(), key=lambda x: (-x[1], self.points[x[0]].id))[: plan.fetch]
+        return plan.hits(_Scored(self.points[i].id, score, self.points[i].payload, i) for i, score in best)
 
     def _ranked(self, name: str, vector, allowed: list[int]) -> list[_Scored]:
         """The allowed points scored for one vector, best first (a sparse query scores only points sharing a term)."""
@@ -128,11 +130,13 @@ class MemoryStore:
             scored = [(i, float(s)) for i, s in zip(allowed, scores)]
         else:
             query = dict(zip(vector.indices, vector.values))
-            scored = [(i, sum(w * self._idf[t] * self._points[i].sparse[t] for t, w in query.items()
-                              if t in self._points[i].sparse)) for i in allowed]
-            scored = [(i, s) for i, s in scored if any(t in self._points[i].sparse for t in query)]
-        scored.sort(key=lambda x: (-x[1], self._points[x[0]].id))
-        return [_Scored(self._points[i].id, s, self._points[i].payload, i) for i, s in scored]
+            scored = []
+            for i in allowed:
+                terms = self.points[i].sparse
+                if shared := query.keys() & terms.keys():
+                    scored.append((i, sum(query[t] * self._idf[t] * terms[t] for t in shared)))
+        scored.sort(key=lambda x: (-x[1], self.points[x[0]].id))
+        return [_Scored(self.points[i].id, s, self.points[i].payload, i) for i, s in scored]
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ def memory_corpus(corpus_dir: Path, chunk_max_chars: int = 1400) -> MemoryCorpus
         texts = [n.get_content(MetadataMode.EMBED) for n in nodes]
         for node, text, vector in zip(nodes, texts, embedder.embed_batch(texts, is_query=False)):
             sparse = encoder.encode_document(text)
-            points.append(_Point(node.node_id, vector, dict(zip(sparse.indices, sparse.values)),
+            points.append(Point(node.node_id, vector, dict(zip(sparse.indices, sparse.values)),
                                  node_to_metadata_dict(node, remove_text=False, flat_metadata=False)))
     return MemoryCorpus(MemoryDocuments(documents), embedder, MemoryStore(points))
 

@@ -5,13 +5,18 @@ test_compose and test_abstain."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import qdrant_edge as E
 
 from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult, named_first, read_query,
                               scope_match, scope_of)
 from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
 from assistant.engine.select import SelectionModel
+from ingest.index import DENSE, SPARSE, EdgeVectorStore, SearchFilters
+from ingest.sparse import Bm25Encoder
 from tests.conftest import CORPUS_DIR
 from tests.memory_corpus import MemoryCorpus, memory_corpus
 
@@ -42,6 +47,27 @@ def _ground(retriever: Retriever, composer: Composer, question: str) -> tuple[Se
     passages = named_first(target, result.passages) if target is not None else result.passages
     analysis = composer.analyse(result.query, passages, result.reading, target)
     return result, analysis, composer.blocks(analysis)
+
+
+def test_the_memory_store_ranks_and_scores_as_the_embedded_qdrant_engine(corpus: MemoryCorpus, tmp_path: Path):
+    """What the fast tests stand on: the same points give the same hits, dense, sparse, fused and filtered."""
+    edge = EdgeVectorStore.open(tmp_path / "index", corpus.embedder.dim)
+    edge.client.update(E.UpdateOperation.upsert_points([
+        E.Point(id=p.id, payload=p.payload, vector={DENSE: p.dense.tolist(), **(
+            {SPARSE: E.SparseVector(indices=list(p.sparse), values=list(p.sparse.values()))} if p.sparse else {})})
+        for p in corpus.store.points]))
+    try:
+        for question in (TASK_QUESTION, ARTICLE_QUESTION, "Kế hoạch chuyển đổi số cấp xã cần những nội dung gì?"):
+            dense = corpus.embedder.embed_batch([question], is_query=True)[0]
+            sparse = Bm25Encoder().encode_query(question)
+            for mode, filters in [("hybrid", SearchFilters()), ("dense", SearchFilters()), ("sparse", SearchFilters()),
+                                  ("hybrid", SearchFilters(levels=("xã", "tỉnh")))]:
+                ours = corpus.store.search(dense, sparse, 20, filters, mode, weights=(0.5, 1.0))
+                qdrant = edge.search(dense, sparse, 20, filters, mode, weights=(0.5, 1.0))
+                assert [h.id for h in ours] == [h.id for h in qdrant], (question, mode, filters)
+                assert [h.score for h in ours] == pytest.approx([h.score for h in qdrant], abs=1e-4)
+    finally:
+        edge.close()
 
 
 def test_read_takes_levels_periods_article_section_and_term_from_the_question():

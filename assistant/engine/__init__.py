@@ -4,15 +4,17 @@
    names, read once.
 2. ``retrieve``: ``Retriever.search(question) -> SearchResult`` (ranked ``Passage`` list, the question as
    searched and its ``Query``); ``Retriever.named_clause(query, named_docs, passages) -> Passage | None``,
-   the clause the question names, looked up by structure.
+   the clause the question names, looked up by structure, which ``named_first`` ranks first.
 3. ``select``: ``Composer.analyse(question, passages, query, target) -> Analysis`` (answer units scored
    against the question), then ``Composer.blocks(analysis) -> list[Block]``, the units the answer quotes.
 4. ``decide``: ``Abstainer.decide(analysis, blocks, lexicon) -> Decision``, answer or refuse.
 5. ``render``: ``render(blocks, qtype) -> Rendered``, Markdown with [n] markers and verbatim citations
    (``Composer.render`` adds the note when the sources are for another plan level).
 
-``assistant.core.Assistant`` runs them in this order. The names below are imported on first use, so
-``import assistant.engine.read`` does not load the index, the embedder or numpy.
+Retrieval and selection read the corpus through ``corpus.CorpusReader`` (documents, question embedder,
+passage search), which ``ingest.pipeline.CorpusIndex`` satisfies and ``tests/memory_corpus.py`` holds in
+memory. ``assistant.core.Assistant`` runs the stages in this order. The names below are imported on first
+use, so ``import assistant.engine.read`` does not load the index, the embedder or numpy.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import importlib
 
 _HOMES = {
+    "corpus": ("CorpusReader",),
     "read": ("ArticleRef", "Query", "Scope", "other_level", "read_periods", "read_query", "scope_match", "scope_of",
              "without_article"),
     "retrieve": ("Passage", "Retriever", "SearchResult", "named_first", "payload_scope"),
