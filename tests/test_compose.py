@@ -253,3 +253,12 @@ def test_eight_counted_tasks_are_not_eight_quotes(assistant: Assistant):
     assert answer.citations[0].doc_id == COMMUNE_DOC
     assert "(1) Mỗi người dân có một danh tính số" in answer.answer and "(8) Phát triển làng số" in answer.answer
     assert len(answer.citations) <= 2
+
+
+@pytest.mark.slow
+def test_a_two_period_question_quotes_one_source_per_period(assistant: Assistant):
+    """Each further source must answer a period the question names that no quote covers yet: the 2025
+    plan beside the 2026-2030 framework, not a third text that also speaks of 2030."""
+    answer = _ask(assistant, "Mục tiêu về IPv6 năm 2025 và đến năm 2030 là gì?")
+    assert [c.doc_id for c in answer.citations] == [FRAMEWORK_DOC, PLAN_DOC]
+    assert "90-100%" in answer.answer

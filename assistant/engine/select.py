@@ -285,8 +285,9 @@ class Composer:
             block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
             source = (cand.unit.doc_id, block.period or "")
             wanted = bool(chosen) and chosen[0].kind == "task" == block.kind and len(chosen) < analysis.qtype.count
+            other = multi and source not in sources and _brings(block, chosen, analysis)
             if chosen and not (cand.score >= _TIE[shape] * best
-                               or (multi and source not in sources or wanted) and cand.score >= _MULTI_FLOOR * best):
+                               or (other or wanted) and cand.score >= _MULTI_FLOOR * best):
                 continue
             if not chosen:  # the first anchor answers first, whatever scored higher beside it
                 block = replace(block, score=max(block.score, best))
@@ -384,6 +385,26 @@ class Composer:
                 self._docs, self._lexicon, self._revision = docs, lexicon, revision
             return self._docs, self._lexicon
 
+
+
+def _brings(block: Block, chosen: list[Block], analysis: Analysis) -> bool:
+    """Whether a block from another source answers a part of the question the chosen blocks do not:
+    a document or a period the question names and none of them is from ("chỉ tiêu 5G năm 2025 và mục
+    tiêu đến 2030": the 2025 plan's target next to the 2026-2030 one, not a third text's for 2030).
+    A comparison that names neither takes any other source."""
+    named_docs, periods = analysis.query.named_docs, analysis.reading.periods
+    if not named_docs and not periods:
+        return True
+    doc_id = block.doc.doc.meta.id
+    if doc_id in named_docs and all(b.doc.doc.meta.id != doc_id for b in chosen):
+        return True
+    return any(_overlaps(block.period, period) and not any(_overlaps(b.period, period) for b in chosen)
+               for period in periods)
+
+
+def _overlaps(text: str | None, period: tuple[int, int]) -> bool:
+    years = [int(y) for y in re.findall(r"\d{4}", text or "")]
+    return bool(years) and years[0] <= period[1] and period[0] <= years[-1]
 
 
 def _with_neighbours(doc: DocUnits, unit: Unit, query: QueryTerms, lexicon: Lexicon) -> list[Unit]:
