@@ -4,7 +4,7 @@ Documents go through the real ingest stages: load, normalise, parse structure, c
 and payloads the index stores, and the BM25 vectors. Two things are replaced: the dense embedder, by a
 deterministic hash embedder, and the Qdrant engine, by exact search in numpy with Qdrant's scoring (cosine,
 BM25 term weights times the IDF modifier, weighted RRF), run as ``ingest.index.plan_search`` plans it. The
-whole corpus is built in about two seconds, with no model, no index and no file written.
+whole corpus is built in about three seconds, with no model, no index and no file written.
 """
 
 from __future__ import annotations
