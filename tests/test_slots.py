@@ -19,6 +19,9 @@ from assistant.engine._slots import expected_value
     ("Số điện thoại của đầu mối là gì?", "điện thoại: 024 3943 7088", "liên hệ đầu mối"),
     ("10 địa phương đó là những tỉnh nào?", "tỉnh Bắc Ninh, Bình Dương", "tại 10 địa phương"),
     ("VN đặt mục tiêu vào top bao nhiêu nước?", "nhóm 30 nước dẫn đầu", "nhóm nước dẫn đầu"),
+    ("Đăng ký thường trú cần những giấy tờ gì?", "Hồ sơ đăng ký thường trú gồm: a) Tờ khai thay đổi thông tin cư trú",
+     "thủ tục được thực hiện trực tuyến, giảm tối đa giấy tờ"),
+    ("Hồ sơ đề nghị cấp giấy phép gồm những gì?", "kèm theo bản sao giấy chứng nhận", "cấp phép trong 15 ngày"),
 ])
 def test_a_question_names_the_value_a_text_must_hold(question: str, holds: str, lacks: str):
     expected = expected_value(question)
@@ -31,3 +34,5 @@ def test_a_question_for_a_description_expects_no_particular_value():
     assert expected_value("Phần Tổ chức thực hiện của kế hoạch cấp xã viết thế nào?") is None
     # "chuyên mục phát thanh" is no fine ("mức phạt")
     assert expected_value("Cơ quan báo chí nào làm chuyên mục phát thanh về chuyển đổi số?") is None
+    # a kind of record the laws define, not the papers of an application
+    assert expected_value("Hồ sơ điện tử gồm những loại nào theo Luật Giao dịch điện tử?") is None

@@ -1,6 +1,7 @@
 """The kind of value a question asks for, and whether a text holds one.
 
-"bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện thoại", "những tỉnh nào": composition
+"bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện thoại", "những tỉnh nào", "cần những giấy
+tờ gì": composition
 prefers units that hold such a value, and abstention refuses when the chosen blocks hold none.
 Cues are matched without diacritics (officials type "bao nhieu").
 """
@@ -36,6 +37,12 @@ _DOC_NUMBER = re.compile(r"\d+/\d*[a-z]")
 # "những tỉnh nào", "gồm những thành phố nào": places by name, not only how many (matched with case).
 _PLACE_CUES = re.compile(r"\b(?:tinh|thanh pho|dia phuong|xa|phuong)\s+nao\b")
 _PLACE_NAME = re.compile(r"\b(?:tỉnh|thành phố|TP\.?)\s+(?!Trung|Trực)[A-ZĐÀ-Ỹ]|Hà Nội|Hồ Chí Minh|Đà Nẵng")
+# "cần những giấy tờ gì", "hồ sơ xin cấp … gồm những gì": the papers of an application, which a text
+# lists as such (not "hồ sơ điện tử gồm …", a kind of record the laws define; not "giảm tối đa giấy tờ").
+_PAPERS_CUES = re.compile(r"\bgiay to\s+(?:gi|nao)\b|\bnhung giay to\b|\bthanh phan ho so\b"
+                          r"|\bho so\s+(?:xin|de nghi|dang ky|cap|thu tuc)\b.*\bgom\b")
+_PAPERS = re.compile(r"\bgiay to\s+(?:gom|sau|kem theo|can co)\b|\bthanh phan ho so\b|\bho so\s+(?:\w+\s+){0,4}gom\b"
+                     r"|\bban sao\b|\bto khai\b|\bdon de nghi\b")
 
 
 def expected_value(question: str) -> Callable[[str], bool] | None:
@@ -44,6 +51,8 @@ def expected_value(question: str) -> Callable[[str], bool] | None:
     text = plain(question)
     if _PLACE_CUES.search(text):
         return lambda t: bool(_PLACE_NAME.search(t))
+    if _PAPERS_CUES.search(text):
+        return _matcher(_PAPERS)
     for cue, pattern in _CONTACT.items():
         if cue in text:
             return _matcher(pattern)
