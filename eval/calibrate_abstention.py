@@ -1,6 +1,7 @@
 """Fit the abstention classifier (``assistant/engine/decide.py``) on a calibration set.
 
-    python -m eval.calibrate_abstention [--dataset eval/datasets/calib.jsonl] [--max-false-refusals 0.05]
+    python -m eval.calibrate_abstention [--datasets eval/datasets/calib.jsonl,eval/datasets/train.jsonl]
+                                        [--max-false-refusals 0.05]
 
 For every question the product's own path runs (hybrid retrieval of ``settings.top_k`` passages, unit
 scoring, block choice) and the abstention features are computed. An L2-regularised logistic
@@ -8,7 +9,7 @@ regression (Newton's method, numpy) is fitted to answerable vs unanswerable; its
 highest probability that refuses at most ``--max-false-refusals`` of the answerable questions, chosen
 on leave-one-out probabilities so that it is not fitted to the very items it is judged on. The fitted
 model, the date and both in-sample and leave-one-out metrics go to ``assistant/engine/abstain_model.json``.
-Never fit on the benchmark (dev.jsonl): it is the held-out check.
+Never fit on the benchmark (dev.jsonl) or the new-document set: they are the held-out checks.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from eval.dataset import EvalItem, load_dataset
 from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT, Settings
 
-DEFAULT_DATASET = REPO_ROOT / "eval" / "datasets" / "calib.jsonl"
+DEFAULT_DATASETS = (REPO_ROOT / "eval" / "datasets" / "calib.jsonl", REPO_ROOT / "eval" / "datasets" / "train.jsonl")
 
 
 def feature_matrix(settings: Settings, items: list[EvalItem], progress: bool = True) -> np.ndarray:
@@ -92,13 +93,17 @@ def refusal_metrics(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str,
     return {"refusal_recall": float(refused[y == 0].mean()), "false_refusal_rate": float(refused[y == 1].mean())}
 
 
-def calibrate(settings: Settings, dataset: Path, max_false_refusals: float = 0.05, l2: float = 1.0,
+def calibrate(settings: Settings, datasets: list[Path], max_false_refusals: float = 0.05, l2: float = 1.0,
               progress: bool = True) -> AbstainModel:
     """Fit, choose the threshold, and return the model (not saved)."""
-    items = load_dataset(dataset)
+    names = ", ".join(p.name for p in datasets)
+    for path in datasets:
+        if path.name in ("dev.jsonl", "newdocs.jsonl"):
+            raise ValueError(f"{path} is a held-out benchmark: never calibrate on it.")
+    items = [item for path in datasets for item in load_dataset(path)]
     y = np.array([1.0 if item.answerable else 0.0 for item in items])
     if y.min() == y.max():
-        raise ValueError(f"{dataset}: needs both answerable and unanswerable items to calibrate abstention.")
+        raise ValueError(f"{names}: needs both answerable and unanswerable items to calibrate abstention.")
     raw = feature_matrix(settings, items, progress)
     mean = raw.mean(axis=0)
     scale = raw.std(axis=0)
@@ -114,17 +119,18 @@ def calibrate(settings: Settings, dataset: Path, max_false_refusals: float = 0.0
                     "max_false_refusals": max_false_refusals})
     return AbstainModel(FEATURES, tuple(float(v) for v in mean), tuple(float(v) for v in scale),
                         tuple(float(v) for v in weights), bias, threshold,
-                        dt.date.today().isoformat(), {**metrics, "dataset": dataset.name})
+                        dt.date.today().isoformat(), {**metrics, "dataset": names})
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
+    parser.add_argument("--datasets", default=",".join(str(p) for p in DEFAULT_DATASETS),
+                        help="comma-separated calibration sets (never dev.jsonl or newdocs.jsonl)")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--max-false-refusals", type=float, default=0.05)
     parser.add_argument("--l2", type=float, default=1.0)
     args = parser.parse_args(argv)
-    model = calibrate(Settings(), args.dataset, args.max_false_refusals, args.l2)
+    model = calibrate(Settings(), [Path(p) for p in args.datasets.split(",")], args.max_false_refusals, args.l2)
     model.save(args.out)
     print(f"Saved {args.out}: threshold {model.threshold:.3f}; {model.metrics}")
     for name, weight in sorted(zip(model.features, model.weights), key=lambda fw: -abs(fw[1])):

@@ -11,7 +11,7 @@ import pytest
 from assistant.core import Assistant
 from assistant.engine.decide import FEATURES, MODEL_PATH, AbstainModel
 from assistant.schemas import NOT_IN_CORPUS
-from eval.calibrate_abstention import choose_threshold, fit_logistic, refusal_metrics
+from eval.calibrate_abstention import calibrate, choose_threshold, fit_logistic, refusal_metrics
 from ingest.pipeline import CorpusIndex
 
 
@@ -47,7 +47,7 @@ def test_the_shipped_model_is_fitted_on_the_current_features():
     assert model.features == FEATURES
     assert len(model.weights) == len(model.mean) == len(model.scale) == len(FEATURES)
     assert 0 < model.threshold < 1
-    assert model.metrics["dataset"] == "calib.jsonl" and model.metrics["unanswerable"] > 0
+    assert model.metrics["dataset"] == "calib.jsonl, train.jsonl" and model.metrics["unanswerable"] > 0
     # A question where nothing is missing is answered; one missing a figure, a year and a name is not.
     nothing = dict.fromkeys(FEATURES, 0.0)
     assert model.probability(nothing) >= model.threshold
@@ -129,3 +129,9 @@ def test_questions_for_a_kind_of_value_the_sources_lack_are_refused(assistant: A
     prepared = assistant.prepare(question)
     assert prepared.decision.features["slot_missing"] == 1.0
     assert not prepared.decision.answerable
+
+
+def test_calibration_refuses_the_held_out_sets():
+    for name in ("dev.jsonl", "newdocs.jsonl"):
+        with pytest.raises(ValueError, match="held-out"):
+            calibrate(None, [Path("eval/datasets") / name])
