@@ -9,7 +9,9 @@ regression (Newton's method, numpy) is fitted to answerable vs unanswerable; its
 highest probability that refuses at most ``--max-false-refusals`` of the answerable questions, chosen
 on leave-one-out probabilities so that it is not fitted to the very items it is judged on. The fitted
 model, the date and both in-sample and leave-one-out metrics go to ``assistant/engine/abstain_model.json``.
-Never fit on the benchmark (dev.jsonl) or the new-document set: they are the held-out checks.
+Never fit on the benchmark (dev.jsonl) or the new-document set: they are the held-out checks, and a
+calibration question that nearly repeats one of theirs, or shares an evidence quote, is left out
+(``eval.dataset.fitting_items``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from tqdm import tqdm
 
 from assistant.core import Assistant
 from assistant.engine.decide import FEATURES, MODEL_PATH, AbstainModel, question_features
-from eval.dataset import EvalItem, load_dataset
+from eval.dataset import EvalItem, fitting_items
 from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT, Settings
 
@@ -97,10 +99,7 @@ def calibrate(settings: Settings, datasets: list[Path], max_false_refusals: floa
               progress: bool = True) -> AbstainModel:
     """Fit, choose the threshold, and return the model (not saved)."""
     names = ", ".join(p.name for p in datasets)
-    for path in datasets:
-        if path.name in ("dev.jsonl", "newdocs.jsonl"):
-            raise ValueError(f"{path} is a held-out benchmark: never calibrate on it.")
-    items = [item for path in datasets for item in load_dataset(path)]
+    items, dropped = fitting_items(datasets)
     y = np.array([1.0 if item.answerable else 0.0 for item in items])
     if y.min() == y.max():
         raise ValueError(f"{names}: needs both answerable and unanswerable items to calibrate abstention.")
@@ -115,7 +114,7 @@ def calibrate(settings: Settings, datasets: list[Path], max_false_refusals: floa
     fitted = 1 / (1 + np.exp(-(x @ weights + bias)))
     metrics = {f"loo_{k}": round(v, 4) for k, v in refusal_metrics(loo, y, threshold).items()}
     metrics.update({f"fit_{k}": round(v, 4) for k, v in refusal_metrics(fitted, y, threshold).items()})
-    metrics.update({"items": len(items), "unanswerable": int((y == 0).sum()), "l2": l2,
+    metrics.update({"items": len(items), "left_out": dropped, "unanswerable": int((y == 0).sum()), "l2": l2,
                     "max_false_refusals": max_false_refusals})
     return AbstainModel(FEATURES, tuple(float(v) for v in mean), tuple(float(v) for v in scale),
                         tuple(float(v) for v in weights), bias, threshold,

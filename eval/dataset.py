@@ -15,7 +15,9 @@ must-mention phrases; every other item has at least one evidence quote.
 
 from __future__ import annotations
 
+import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -145,6 +147,37 @@ def load_dataset(path: Path) -> list[EvalItem]:
     if problems:
         raise DatasetError(describe_problems(path, problems))
     return items
+
+
+# Held-out sets: what is measured, never fitted on.
+HELD_OUT = ("dev.jsonl", "newdocs.jsonl")
+_NEAR_COPY = 0.85  # question similarity (difflib ratio, folded) above which two questions are one
+
+
+def fitting_items(paths: Sequence[Path]) -> tuple[list[EvalItem], list[str]]:
+    """The items of ``paths`` a model may be fitted on: none of a held-out set, and none that nearly
+    repeats a held-out question or shares one of its evidence quotes (written from the same documents,
+    two sets meet on the same facts: "8 nhiệm vụ xã hội số …" is asked in both).
+
+    :returns: the items kept, and the ids of those left out.
+    :raises ValueError: a path is a held-out set.
+    """
+    for path in paths:
+        if path.name in HELD_OUT:
+            raise ValueError(f"{path} is a held-out benchmark: never fit on it.")
+    folder = paths[0].parent if paths else Path()
+    held = [item for name in HELD_OUT if (folder / name).exists() for item in load_dataset(folder / name)]
+    held_questions = [canonical(item.question).casefold() for item in held]
+    held_quotes = {canonical(e.quote) for item in held for e in item.evidence}
+    kept, dropped = [], []
+    for item in (item for path in paths for item in load_dataset(path)):
+        question = canonical(item.question).casefold()
+        near = any(difflib.SequenceMatcher(None, question, other).ratio() >= _NEAR_COPY for other in held_questions)
+        if near or any(canonical(e.quote) in held_quotes for e in item.evidence):
+            dropped.append(item.id)
+        else:
+            kept.append(item)
+    return kept, dropped
 
 
 def validate(path: Path, corpus: CorpusTexts) -> tuple[list[EvalItem], list[Problem]]:

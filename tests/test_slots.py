@@ -22,6 +22,8 @@ from assistant.engine._slots import expected_value
     ("Đăng ký thường trú cần những giấy tờ gì?", "Hồ sơ đăng ký thường trú gồm: a) Tờ khai thay đổi thông tin cư trú",
      "thủ tục được thực hiện trực tuyến, giảm tối đa giấy tờ"),
     ("Hồ sơ đề nghị cấp giấy phép gồm những gì?", "kèm theo bản sao giấy chứng nhận", "cấp phép trong 15 ngày"),
+    ("Cần những giấy tờ gì để đăng ký?", "Hồ sơ đăng ký gồm: đơn đề nghị", "Thí điểm bản sao số (Digital Twin) cho đô thị"),
+    ("Thành phần hồ sơ xin cấp phép gồm những gì?", "Thành phần hồ sơ: tờ khai", "Hồ sơ điện tử gồm các thông tin sau"),
 ])
 def test_a_question_names_the_value_a_text_must_hold(question: str, holds: str, lacks: str):
     expected = expected_value(question)

@@ -52,7 +52,7 @@ def test_wheel_holds_the_four_packages_their_data_and_nothing_else(wheel: Path):
     corpus = {"ingest/_corpus/" + name.removeprefix("corpus/") for name in checkout if name.startswith("corpus/")}
     assert {"ingest/_corpus/manifest.json", "ingest/_corpus/legal/luat-24-2018-qh14-an-ninh-mang.txt"} <= corpus
     assert corpus <= names
-    assert {"assistant/engine/abstain_model.json", "eval/datasets/dev.jsonl", "eval/datasets/calib.jsonl"} <= names
+    assert {"assistant/engine/abstain_model.json", "assistant/engine/selection_model.json", "eval/datasets/dev.jsonl", "eval/datasets/calib.jsonl"} <= names
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
 
 

@@ -38,11 +38,12 @@ _DOC_NUMBER = re.compile(r"\d+/\d*[a-z]")
 _PLACE_CUES = re.compile(r"\b(?:tinh|thanh pho|dia phuong|xa|phuong)\s+nao\b")
 _PLACE_NAME = re.compile(r"\b(?:tỉnh|thành phố|TP\.?)\s+(?!Trung|Trực)[A-ZĐÀ-Ỹ]|Hà Nội|Hồ Chí Minh|Đà Nẵng")
 # "cần những giấy tờ gì", "hồ sơ xin cấp … gồm những gì": the papers of an application, which a text
-# lists as such (not "hồ sơ điện tử gồm …", a kind of record the laws define; not "giảm tối đa giấy tờ").
+# lists as such (not "hồ sơ điện tử gồm …", a kind of record the laws define; not "giảm tối đa giấy tờ";
+# not "bản sao số", a digital twin).
 _PAPERS_CUES = re.compile(r"\bgiay to\s+(?:gi|nao)\b|\bnhung giay to\b|\bthanh phan ho so\b"
                           r"|\bho so\s+(?:xin|de nghi|dang ky|cap|thu tuc)\b.*\bgom\b")
-_PAPERS = re.compile(r"\bgiay to\s+(?:gom|sau|kem theo|can co)\b|\bthanh phan ho so\b|\bho so\s+(?:\w+\s+){0,4}gom\b"
-                     r"|\bban sao\b|\bto khai\b|\bdon de nghi\b")
+_PAPERS = re.compile(r"\bgiay to\s+(?:gom|sau|kem theo|can co)\b|\bthanh phan ho so\b"
+                     r"|\bho so\s+(?!dien tu\b)(?:\w+\s+){0,4}gom\b|\bban sao\b(?!\s+so\b)|\bto khai\b|\bdon de nghi\b")
 
 
 def expected_value(question: str) -> Callable[[str], bool] | None:

@@ -89,7 +89,7 @@ class AbstainModel:
     bias: float
     threshold: float
     fitted: str  # ISO date
-    metrics: dict[str, float | int | str]
+    metrics: dict[str, float | int | str | list[str]]
 
     def probability(self, values: dict[str, float]) -> float:
         x = (np.array([values[f] for f in self.features]) - np.array(self.mean)) / np.array(self.scale)

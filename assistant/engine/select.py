@@ -78,9 +78,9 @@ _FRAME_PARTS = ("preamble", "closing")  # "Phần mở đầu" (title, recitals)
 _ASKS_FRAME = re.compile(r"căn cứ|ban hành|\bký\b|người ký|nơi nhận|can cu|ban hanh", re.IGNORECASE)
 _W_SLOT = 0.15  # a unit holding the kind of value asked for ("ngày nào": a date; "bao nhiêu MW": MW)
 # How much better than the top-ranked passage's best unit another unit must score by the hand weights to
-# answer first, while no selection model is fitted (it was chosen on calib.jsonl).
-_RANKER_MARGIN = 0.1
-_TIE_POOL = 6
+# answer first (without a fitted model: the baseline ``eval.fit_selection`` compares the model with).
+HAND_MARGIN = 0.1
+_NAMED_POOL = 6  # best candidates a named article's coverage of the question is compared with
 _COVERED = 12  # candidates rated with their grown block's coverage
 # What a candidate unit is scored by, in this order (``Composer.analyse`` computes them):
 FEATURES = (
@@ -104,7 +104,7 @@ FEATURES = (
     "opens_clause",    # it is the first unit of its clause (a heading, an item's lead sentence)
     "block_coverage",  # the share of the question its grown block covers (computed for the best few)
 )
-_HAND_WEIGHTS = (1.0, _W_RANK, 0.0, 0.0, 0.0, _W_TITLE, _W_PRECISION, _W_NAMED, _W_PERIOD, _W_SLOT, -_W_SCOPE,
+HAND_WEIGHTS = (1.0, _W_RANK, 0.0, 0.0, 0.0, _W_TITLE, _W_PRECISION, _W_NAMED, _W_PERIOD, _W_SLOT, -_W_SCOPE,
                  _W_DEFINES, -_W_FRAME, 0.1, -0.05, -0.1, 0.0, 0.0, 0.0)
 _MAX_NAMED_UNITS = 60  # a clause the question names is quoted whole up to this many units
 _NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a named article must reach
@@ -118,26 +118,33 @@ MODEL_PATH = Path(__file__).with_name("selection_model.json")
 
 @dataclass(frozen=True)
 class SelectionModel:
-    """Log-odds that a candidate unit's block answers the question: a logistic regression over
-    FEATURES fitted by ``python -m eval.fit_selection`` (never on the benchmark)."""
+    """A conditional logit over FEATURES, fitted by ``python -m eval.fit_selection`` (never on the
+    benchmark): among one question's candidates, the difference of two units' ratings is the log-odds
+    that the first rather than the second is the one whose block answers. Ratings of different
+    questions are not comparable."""
 
     weights: tuple[float, ...]
-    intercept: float
-    margin: float  # log-odds another unit must beat the top-ranked passage's best unit by to answer first
+    margin: float  # how much more than the top-ranked passage's best unit another must be rated to answer first
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> "SelectionModel | None":
-        """The fitted model, or None before one is fitted (the hand weights then rank the units)."""
-        if not path.exists():
-            return None
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(raw["features"]) != FEATURES:
-            raise ValueError(f"{path} was fitted on features {raw['features']}, not {list(FEATURES)}: "
-                             f"refit it with `python -m eval.fit_selection`")
-        return cls(tuple(raw["weights"]), raw["intercept"], raw["margin"])
+    def load(cls, path: Path = MODEL_PATH) -> "SelectionModel":
+        """Read the fitted weights.
 
-    def logit(self, features: tuple[float, ...]) -> float:
-        return self.intercept + sum(w * f for w, f in zip(self.weights, features))
+        :raises ValueError: the file is missing, unreadable or fitted on other features.
+        """
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            features, model = tuple(raw["features"]), cls(tuple(float(w) for w in raw["weights"]), float(raw["margin"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: cannot read the answer-selection model ({exc}). "
+                             "Refit it with `python -m eval.fit_selection`.") from exc
+        if features != FEATURES:
+            raise ValueError(f"{path}: fitted on features {list(features)}, the code computes {list(FEATURES)}. "
+                             "Refit it with `python -m eval.fit_selection`.")
+        return model
+
+    def rate(self, features: tuple[float, ...]) -> float:
+        return sum(w * f for w, f in zip(self.weights, features, strict=True))
 
 
 @dataclass(frozen=True)
@@ -145,9 +152,9 @@ class Scored:
     unit: Unit
     passage: Passage  # the best-ranked retrieved passage the unit came with
     lexical: float  # IDF-weighted share of the question's words in the unit (and, at half, its headings)
-    score: float  # the hand-weighted sum of ``features`` (_HAND_WEIGHTS)
-    features: tuple[float, ...] = ()  # named by FEATURES
-    learned: float = 0.0  # the selection model's log-odds that the unit's block answers (else ``score``)
+    score: float  # the hand-weighted sum of ``features`` (HAND_WEIGHTS)
+    features: tuple[float, ...]  # named by FEATURES
+    learned: float  # the selection model's rating (``SelectionModel.rate``; ``score`` while fitting one)
 
 
 @dataclass(frozen=True)
@@ -175,14 +182,29 @@ class Composer:
     :param cache_dir: where the corpus's term statistics are kept between processes; None: nowhere.
     """
 
-    def __init__(self, index: CorpusReader, cache_dir: Path | None = None):
+    def __init__(self, index: CorpusReader, cache_dir: Path | None = None, model: SelectionModel | None = None):
         self.index = index
         self.cache_dir = cache_dir
         self._revision: Hashable | None = None
         self._docs: dict[str, DocUnits] = {}
         self._lexicon: Lexicon | None = None
         self._lock = threading.Lock()
-        self._model = SelectionModel.load()
+        # Read on first use (refitting a stale model must not need it); None: ``python -m eval.fit_selection``
+        # scores the units without one.
+        self._model = model
+        self._model_read = model is not None
+
+    @classmethod
+    def unfitted(cls, index: CorpusReader, cache_dir: Path | None = None) -> "Composer":
+        """A composer that rates units by the hand weights, to collect the features a model is fitted on."""
+        composer = cls(index, cache_dir)
+        composer._model_read = True
+        return composer
+
+    def _selection_model(self) -> SelectionModel | None:
+        if not self._model_read:
+            self._model, self._model_read = SelectionModel.load(), True
+        return self._model
 
     def analyse(self, question: str, passages: list[Passage], reading: Query | None = None,
                 target: Passage | None = None) -> Analysis:
@@ -193,6 +215,7 @@ class Composer:
         :returns: the candidates best first, with the question's type and weighted terms.
         """
         docs, lexicon = self._corpus()
+        model = self._selection_model()
         reading = reading or read_query(question)
         qtype = classify(question, reading)
         query = lexicon.query(question)
@@ -239,8 +262,8 @@ class Composer:
                 float(doc.by_clause[unit.clause_id][0] is unit),
                 0.0,
             )
-            score = sum(w * f for w, f in zip(_HAND_WEIGHTS, features))
-            learned = self._model.logit(features) if self._model is not None else score
+            score = sum(w * f for w, f in zip(HAND_WEIGHTS, features))
+            learned = model.rate(features) if model is not None else score
             candidates.append(Scored(unit, passage, lexical, score, features, learned))
         candidates.sort(key=lambda c: -c.score)
         analysis = Analysis(question, qtype, query, passages, candidates, expected, reading, target)
@@ -249,7 +272,7 @@ class Composer:
             block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
             terms = frozenset().union(*(lexicon.terms(u) for u in block.units))
             features = (*cand.features[:-1], lexicon.coverage(query, terms, lexicon.context(block.doc, cand.unit)))
-            learned = self._model.logit(features) if self._model is not None else cand.score
+            learned = model.rate(features) if model is not None else cand.score
             candidates[i] = replace(cand, features=features, learned=learned)
         return analysis
 
@@ -278,7 +301,7 @@ class Composer:
         ordered = self._first_anchor_first(analysis)
         limit = max(_LIMITS[shape], analysis.qtype.count if ordered[0].unit.kind == "task" else 0)
         for cand in ordered:
-            if len(chosen) >= limit or cand.score < _FLOOR * best:
+            if len(chosen) >= limit or chosen and cand.score < _FLOOR * best:
                 break
             if any(b.doc.doc.meta.id == cand.unit.doc_id and b.covers(cand.unit) for b in chosen):
                 continue
@@ -348,14 +371,15 @@ class Composer:
             terms = frozenset().union(*(lexicon.terms(u) for u in run))
             return lexicon.coverage(asked, terms, lexicon.context(doc_units, run[0]))
 
-        best = max(covered(docs[c.unit.doc_id], [c.unit]) for c in analysis.candidates[:_TIE_POOL])
+        best = max(covered(docs[c.unit.doc_id], [c.unit]) for c in analysis.candidates[:_NAMED_POOL])
         return block if covered(doc, units) >= _NAMED_COVERAGE * best else None
 
     def _first_anchor_first(self, analysis: Analysis) -> list[Scored]:
         """The candidates, the first anchor first: the best unit of the top-ranked passage (the ranker
         weighed meaning), unless another unit is rated ``margin`` higher by the selection model."""
         candidates = analysis.candidates
-        margin = self._model.margin if self._model is not None else _RANKER_MARGIN
+        model = self._selection_model()
+        margin = model.margin if model is not None else HAND_MARGIN
         best = max(candidates, key=lambda c: c.learned)
         default = max((c for c in candidates if c.passage.rank == 1), key=lambda c: c.learned, default=best)
         first = best if best.learned > default.learned + margin else default
@@ -384,7 +408,6 @@ class Composer:
                 lexicon = load_lexicon(docs.values(), self.cache_dir, revision)
                 self._docs, self._lexicon, self._revision = docs, lexicon, revision
             return self._docs, self._lexicon
-
 
 
 def _brings(block: Block, chosen: list[Block], analysis: Analysis) -> bool:
@@ -504,6 +527,3 @@ def _period(doc: DocUnits, unit: Unit) -> str | None:
             return re.sub(r"\s+", "", found.group(0))
     return doc.doc.meta.period
 
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
