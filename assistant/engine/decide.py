@@ -5,7 +5,7 @@ together, so no raw score can tell a near miss ("Điều 45 Luật An ninh mạn
 the Digital Twin pilot "của TP Hồ Chí Minh", which the task table gives to Đà Nẵng and Huế) from
 an answer. The decision is a logistic regression over features of the question against what was
 retrieved and what composition would answer with; its weights, the feature scaling and the
-probability threshold are fitted on eval/datasets/calib.jsonl and train.jsonl by
+probability threshold are fitted on eval/datasets/calib.jsonl by
 ``python -m eval.calibrate_abstention`` and stored in ``assistant/engine/abstain_model.json`` with the date and the calibration metrics.
 
 Features (from the question, the passages and the blocks composition chose):
