@@ -14,6 +14,7 @@ import pytest
 from assistant.core import Assistant
 from assistant.engine._qtype import classify
 from assistant.engine._units import document_units
+from assistant.engine.select import _period
 from assistant.schemas import Answer
 from eval.dataset import load_dataset
 from ingest.corpus import scan_corpus
@@ -262,3 +263,13 @@ def test_a_two_period_question_quotes_one_source_per_period(assistant: Assistant
     answer = _ask(assistant, "Mục tiêu về IPv6 năm 2025 và đến năm 2030 là gì?")
     assert [c.doc_id for c in answer.citations] == [FRAMEWORK_DOC, PLAN_DOC]
     assert "90-100%" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_document_numbers_year_is_no_period_of_its_clause(assistant: Assistant):
+    """'… theo quy định tại Nghị định số 47/2024/NĐ-CP' is a 2025 guidance clause, not one for 2024: blocks
+    read their period as the question reader reads periods."""
+    docs, _ = assistant.composer._corpus()
+    letter = docs["cv-3816-btttt-cdsqg"]
+    unit = next(u for u in letter.units if "47/2024" in (letter.clauses[u.clause_id].title or ""))
+    assert _period(letter, unit) == "2025"

@@ -44,12 +44,12 @@ from assistant.engine._qtype import QuestionType, classify
 from assistant.engine._slots import expected_value
 from assistant.engine._units import DocUnits, Unit, document_units
 from assistant.engine.corpus import CorpusReader
-from assistant.engine.read import Query, Scope, other_level, read_query, scope_match, scope_of, without_article
+from assistant.engine.read import (Query, Scope, other_level, read_periods, read_query, scope_match, scope_of,
+                                  without_article)
 from assistant.engine.render import Block, Rendered, render
 from assistant.engine.retrieve import Passage
 from ingest.model import Clause
 
-_PERIOD = re.compile(r"\b20\d\d(?:\s*[-–]\s*20\d\d)?\b")
 _LIMITS = {"factoid": 3, "task": 3, "list": 2, "howto": 2, "compare": 4}  # anchors per shape
 _FLOOR = 0.35  # no anchor scores below this share of the best
 # A further anchor this close to the best is a parallel answer (a list's block already holds its items).
@@ -426,8 +426,7 @@ def _brings(block: Block, chosen: list[Block], analysis: Analysis) -> bool:
 
 
 def _overlaps(text: str | None, period: tuple[int, int]) -> bool:
-    years = [int(y) for y in re.findall(r"\d{4}", text or "")]
-    return bool(years) and years[0] <= period[1] and period[0] <= years[-1]
+    return any(start <= period[1] and period[0] <= end for start, end in read_periods(text or ""))
 
 
 def _with_neighbours(doc: DocUnits, unit: Unit, query: QueryTerms, lexicon: Lexicon) -> list[Unit]:
@@ -520,10 +519,12 @@ def _capped(units: list[Unit], anchor: Unit) -> list[Unit]:
 
 
 def _period(doc: DocUnits, unit: Unit) -> str | None:
-    """The period a unit speaks of: the nearest clause heading naming one, else the document's."""
+    """The period a unit speaks of ("2025", "2026-2030"): the nearest clause heading naming one as the
+    question reader reads periods (not the year of a document number: "Nghị định số 47/2024/NĐ-CP"),
+    else the document's."""
     for clause in doc.ancestors(unit.clause_id):
-        found = _PERIOD.search(clause.label) or _PERIOD.search(clause.title)
-        if found:
-            return re.sub(r"\s+", "", found.group(0))
+        if found := read_periods(f"{clause.label} {clause.title}"):
+            start, end = found[0]
+            return str(start) if start == end else f"{start}-{end}"
     return doc.doc.meta.period
 
