@@ -60,7 +60,6 @@ def collect(assistant: Assistant, items: list[EvalItem]) -> list[Group]:
     ``assistant.composer`` should rate units by the hand weights (``Composer.unfitted``): the features do
     not depend on the model, and a stale one cannot be read."""
     composer = assistant.composer
-    docs, lexicon = composer._corpus()
     groups = []
     for item in items:
         if not item.answerable:
@@ -72,8 +71,7 @@ def collect(assistant: Assistant, items: list[EvalItem]) -> list[Group]:
         candidates = analysis.candidates[:_CANDIDATES]
         labels = []
         for cand in candidates:
-            block = composer._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
-            text = canonical(" ".join(u.text for u in block.units))
+            text = canonical(" ".join(u.text for u in composer.grown(cand, analysis).units))
             labels.append(int(any(hits_canonical(text, q) for q in quotes)))
         if any(labels):
             groups.append(Group(item.id, np.array([c.features for c in candidates], dtype=float), np.array(labels),

@@ -1,8 +1,7 @@
 """The kind of value a question asks for, and whether a text holds one.
 
-"bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện thoại", "những tỉnh nào", "cần những giấy
-tờ gì": composition
-prefers units that hold such a value, and abstention refuses when the chosen blocks hold none.
+"bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện thoại", "những tỉnh nào", "cần những giấy tờ
+gì": composition prefers units that hold such a value, and abstention refuses when the chosen blocks hold none.
 Cues are matched without diacritics (officials type "bao nhieu").
 """
 

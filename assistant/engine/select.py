@@ -155,6 +155,7 @@ class Scored:
     score: float  # the hand-weighted sum of ``features`` (HAND_WEIGHTS)
     features: tuple[float, ...]  # named by FEATURES
     learned: float  # the selection model's rating (``SelectionModel.rate``; ``score`` while fitting one)
+    block: Block | None  # the block it grows into, kept for the best _COVERED (``Composer.grown``)
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ class Composer:
             )
             score = sum(w * f for w, f in zip(HAND_WEIGHTS, features))
             learned = model.rate(features) if model is not None else score
-            candidates.append(Scored(unit, passage, lexical, score, features, learned))
+            candidates.append(Scored(unit, passage, lexical, score, features, learned, None))
         candidates.sort(key=lambda c: -c.score)
         analysis = Analysis(question, qtype, query, passages, candidates, expected, reading, target)
         # What the answer would quote decides: the best few are rated with their grown block's coverage.
@@ -273,7 +274,7 @@ class Composer:
             terms = frozenset().union(*(lexicon.terms(u) for u in block.units))
             features = (*cand.features[:-1], lexicon.coverage(query, terms, lexicon.context(block.doc, cand.unit)))
             learned = model.rate(features) if model is not None else cand.score
-            candidates[i] = replace(cand, features=features, learned=learned)
+            candidates[i] = replace(cand, features=features, learned=learned, block=block)
         return analysis
 
     @property
@@ -305,7 +306,7 @@ class Composer:
                 break
             if any(b.doc.doc.meta.id == cand.unit.doc_id and b.covers(cand.unit) for b in chosen):
                 continue
-            block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
+            block = self.grown(cand, analysis)
             source = (cand.unit.doc_id, block.period or "")
             wanted = bool(chosen) and chosen[0].kind == "task" == block.kind and len(chosen) < analysis.qtype.count
             other = multi and source not in sources and _brings(block, chosen, analysis)
@@ -384,6 +385,13 @@ class Composer:
         default = max((c for c in candidates if c.passage.rank == 1), key=lambda c: c.learned, default=best)
         first = best if best.learned > default.learned + margin else default
         return [first, *(c for c in candidates if c is not first)]
+
+    def grown(self, cand: Scored, analysis: Analysis) -> Block:
+        """The block ``cand`` grows into (see ``_grow``), as ``analyse`` grew it for the best candidates."""
+        if cand.block is not None:
+            return cand.block
+        docs, lexicon = self._corpus()
+        return self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
 
     def _grow(self, doc: DocUnits, cand: Scored, analysis: Analysis, lexicon: Lexicon) -> Block:
         """The block an anchor stands for, by the question's shape (see the module docstring)."""
