@@ -47,7 +47,8 @@ def test_a_chunk_takes_the_scope_of_its_innermost_heading():
              "Mục 3.2. Khung kế hoạch chuyển đổi số cấp bộ, tỉnh năm 2024"]
     assert scope_of(guide, ["xã"], "2024-2025") == Scope(frozenset({"bộ", "tỉnh"}), (2024, 2024))
     assert scope_of(guide[:2], ["xã"], "2024-2025") == Scope(frozenset({"xã"}), (2024, 2025))
-    assert scope_of(["Luật An ninh mạng 2018", "Điều 1"], ["quốc gia"], None) == Scope(frozenset({"quốc gia"}), (2018, 2018))
+    # a law's year names the law, not a period it is for: it is neither for nor against "năm 2025"
+    assert scope_of(["Luật An ninh mạng 2018", "Điều 1"], ["quốc gia"], None) == Scope(frozenset({"quốc gia"}), None)
 
 
 def test_scope_match_is_for_against_or_silent():

@@ -76,8 +76,10 @@ def test_read_takes_levels_periods_article_section_and_term_from_the_question():
     assert read_query("Mục Tổ chức thực hiện trong KH CĐS cấp xã cần viết gì?").section == "Tổ chức thực hiện"
     assert read_query(ARTICLE_QUESTION).article == ArticleRef(23, 2)
     assert read_query("Theo Luật Giao dịch điện tử, chứng thư điện tử là gì?").term == "chứng thư điện tử"
-    # a year inside a document number or a date names no period
-    assert read_query("Luật số 21/2017/QH14 ngày 05/12/2023 sửa Luật CNTT 2006 thế nào?").periods == ((2006, 2006),)
+    # a year inside a document number or a date names no period, nor does the year of a law's name
+    assert read_query("Luật số 21/2017/QH14 ngày 05/12/2023 sửa Luật CNTT 2006 thế nào?").periods == ()
+    assert read_query("Luật ANM 2018 và Luật CNTT 2006 quy định gì về trẻ em?").periods == ()
+    assert read_query("Luật Chuyển đổi số có hiệu lực từ 2026, năm 2025 làm gì?").periods == ((2026, 2026), (2025, 2025))
     text = "còn cấp bộ, tỉnh năm 2025 thì sao?"
     phrases = scope_phrases(text)
     assert [text[a:b] for a, b in phrases.levels] == ["cấp bộ, tỉnh"]

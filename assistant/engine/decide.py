@@ -56,6 +56,8 @@ _MIN_COVERAGE = 0.25
 # "Điều 45", "khoản 3" and bare figures; document numbers ("20/2023/QH15") say which text, not what to find.
 _FIGURE = re.compile(r"(?:điều|khoản)\s+\d+|(?<![\w/-])\d+(?:[.,]\d+)*%?(?![\w/-])", re.IGNORECASE)
 _NAME = re.compile(r"[A-ZĐ][^\s,.;:?!()'\"“”]*(?:\s+[A-ZĐ][^\s,.;:?!()'\"“”]*)*")
+# A year is a period (``years_missing``) or part of a law's name ("Luật CNTT 2006"), not a figure to find.
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _DOC_NUMBER_WORD = re.compile(r"\S*\d+\s*/\S*")
 # Levels named with "cấp", "cấp huyện" too, which the reading's levels (retrieval's xã/tỉnh/bộ prior) leave out.
 _LEVEL = re.compile(r"\bcấp\s+(xã|phường|huyện|tỉnh)\b", re.IGNORECASE)
@@ -164,12 +166,12 @@ def question_features(analysis: Analysis, blocks: list[Block],
     question = analysis.question
     years = list(dict.fromkeys(str(year) for period in analysis.reading.periods for year in period))
     figures = [m.group(0) for m in _FIGURE.finditer(question)
-               if m.group(0) not in years and not lexicon.is_document_number(m.group(0))]
+               if not _YEAR.fullmatch(m.group(0)) and not lexicon.is_document_number(m.group(0))]
     figures_missing = [f for f in figures if _fold(f) not in passages_text]
     seen_text = answer_text + " " + passages_text
     years_missing = [y for y in years if y not in seen_text]
     names_missing = [n for n in _names(question) if not _mentioned(n, seen_text)]
-    levels_missing = _levels_missing(question, blocks, seen_text)
+    levels_missing = _levels_missing(question, blocks, analysis.levels, seen_text)
     # A question about another text's content cannot be answered here. One about what the corpus says
     # of it can: a corpus document cited beside it ("Công văn 3816 … thực hiện Quyết định 749/QĐ-TTg"),
     # a task about it ("văn bản hướng dẫn Luật Dữ liệu do ai chủ trì"), or "nêu trong căn cứ": then a
@@ -244,10 +246,11 @@ def _mentioned(name: str, text: str) -> bool:
     return bool(spelt) and all(_fold(s) in text for s in spelt) and (not rest or _fold(rest) in text)
 
 
-def _levels_missing(question: str, blocks: list[Block], seen_text: str) -> list[str]:
-    """Administrative levels the question names ("cấp huyện") that neither the chosen blocks' documents
-    nor anything retrieved speaks of."""
-    levels = {lv.casefold() for b in blocks for lv in (b.doc.doc.meta.level or [])}
+def _levels_missing(question: str, blocks: list[Block], retrieved: frozenset[str], seen_text: str) -> list[str]:
+    """Administrative levels the question names ("cấp huyện") that neither the chosen blocks' documents,
+    the retrieved passages' documents (``retrieved``) nor anything retrieved speaks of: "khung KH cấp
+    tỉnh" is spoken of by the framework "cấp bộ, tỉnh" whose passages were retrieved."""
+    levels = {lv.casefold() for b in blocks for lv in (b.doc.doc.meta.level or [])} | {lv.casefold() for lv in retrieved}
     return [m.group(0) for m in _LEVEL.finditer(question)
             if m.group(1).casefold() not in levels and _fold(m.group(0)) not in seen_text]
 

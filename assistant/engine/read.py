@@ -40,6 +40,10 @@ _LEVEL_PHRASE = re.compile(r"\bcấp\s+(?:xã|phường|huyện|tỉnh|bộ|trun
 # A year or a span of years, with the words that introduce it ("giai đoạn 2026-2030", "năm 2025"); not one
 # inside a document number or a date ("20/2023/QH15", "749/QĐ-TTg", "05/12/2023").
 _PERIOD = re.compile(r"(?:\b(?i:giai đoạn|năm)\s+)?(?<![/\d-])((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)\d\d))?(?![/\d])")
+# The year that ends a law's name ("Luật CNTT 2006", "Luật Giao dịch điện tử 2023") says which law, not
+# which period; words that go on the sentence ("… có hiệu lực từ 2026") end a name.
+_LAW_NAME_BEFORE = re.compile(r"\b(?:Bộ\s+)?luật(?:\s+(?!(?:từ|đến|có|được|trong|vào|sau|trước|là|của|với|khi|thì|và|"
+                              r"hoặc|theo|cho|về|năm|giai)\b)[^\s,.;:?!()\"“”']+){1,8}\s+$", re.IGNORECASE)
 _ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s*,?\s+)?điều\s+(\d{1,3})\b", re.IGNORECASE)
 # A section the question names by its title: "Mục Tổ chức thực hiện", "phần 'Căn cứ'"; the title starts with
 # a capital ("mục tiêu cụ thể" names no section) and ends where the question goes on.
@@ -132,9 +136,12 @@ def without_article(text: str) -> str:
 
 
 def read_periods(text: str) -> tuple[tuple[int, int], ...]:
-    """Years and spans of years ``text`` names, in order: "giai đoạn 2026-2030" -> ((2026, 2030),)."""
+    """Years and spans of years ``text`` names, in order: "giai đoạn 2026-2030" -> ((2026, 2030),); the
+    year of a law's name is none ("Luật ANM 2018 và Luật CNTT 2006 quy định gì?" -> ())."""
     found = []
     for m in _PERIOD.finditer(text):
+        if m.group(0)[:1].isdigit() and _LAW_NAME_BEFORE.search(text, 0, m.start()):
+            continue
         start = int(m.group(1))
         end = int(m.group(2)) if m.group(2) else start
         if start <= end:

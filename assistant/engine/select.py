@@ -170,6 +170,7 @@ class Analysis:
     expected: Callable[[str], bool] | None  # whether a text holds the kind of value asked for (_slots)
     reading: Query  # the levels, periods, article and section the question names
     target: Passage | None = None  # the clause the question names (by number or title), looked up by structure
+    levels: frozenset[str] = frozenset()  # the plan levels the retrieved passages' documents are for
 
 
 class Composer:
@@ -267,7 +268,8 @@ class Composer:
             learned = model.rate(features) if model is not None else score
             candidates.append(Scored(unit, passage, lexical, score, features, learned, None))
         candidates.sort(key=lambda c: -c.score)
-        analysis = Analysis(question, qtype, query, passages, candidates, expected, reading, target)
+        levels = frozenset(level for p in passages if p.doc_id in docs for level in docs[p.doc_id].doc.meta.level or ())
+        analysis = Analysis(question, qtype, query, passages, candidates, expected, reading, target, levels)
         # What the answer would quote decides: the best few are rated with their grown block's coverage.
         for i, cand in enumerate(candidates[:_COVERED]):
             block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
