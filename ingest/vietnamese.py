@@ -61,6 +61,14 @@ ABBREVIATIONS: dict[str, str] = {
     "TNCN": "thu nhập cá nhân",
     "GTGT": "giá trị gia tăng",
     "KHCN&ĐMST": "khoa học, công nghệ và đổi mới sáng tạo",
+    # Ministries as officials abbreviate them.
+    "GD&ĐT": "Giáo dục và Đào tạo",
+    "KH&ĐT": "Kế hoạch và Đầu tư",
+    "TN&MT": "Tài nguyên và Môi trường",
+    "NN&PTNT": "Nông nghiệp và Phát triển nông thôn",
+    "LĐ-TB&XH": "Lao động - Thương binh và Xã hội",
+    "VH,TT&DL": "Văn hóa, Thể thao và Du lịch",
+    "GTVT": "Giao thông vận tải",
 }
 
 _ABBREV = re.compile(

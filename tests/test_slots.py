@@ -24,6 +24,12 @@ from assistant.engine._slots import expected_value
     ("Hồ sơ đề nghị cấp giấy phép gồm những gì?", "kèm theo bản sao giấy chứng nhận", "cấp phép trong 15 ngày"),
     ("Cần những giấy tờ gì để đăng ký?", "Hồ sơ đăng ký gồm: đơn đề nghị", "Thí điểm bản sao số (Digital Twin) cho đô thị"),
     ("Thành phần hồ sơ xin cấp phép gồm những gì?", "Thành phần hồ sơ: tờ khai", "Hồ sơ điện tử gồm các thông tin sau"),
+    # how often: a frequency, in words or as "01 lần/năm"
+    ("Hội nghị được tổ chức bao lâu một lần?", "Tổ chức định kỳ hằng năm", "tổ chức tại Hà Nội"),
+    ("Phải đánh giá bao lâu một lần?", "tối thiểu 01 lần/02 năm", "đánh giá định kỳ theo quy định"),
+    # a counted noun after a percentage; a preposition after "bao nhiêu" is no noun
+    ("Giảm bao nhiêu thời gian xử lý thủ tục?", "giảm 50% thời gian xử lý", "giảm thời gian xử lý"),
+    ("Nghị quyết đặt bao nhiêu cho năm 2030?", "đạt 10.000 doanh nghiệp", "phát triển doanh nghiệp"),
 ])
 def test_a_question_names_the_value_a_text_must_hold(question: str, holds: str, lacks: str):
     expected = expected_value(question)

@@ -19,7 +19,10 @@ def plain(text: str) -> str:
 
 
 _AMOUNT_UNIT = re.compile(r"bao nhieu\s+(phan tram|%|mw|gb|nam|thang|ngay|gio|lan|thanh vien|camera|bac)\b")
-_COUNTED = re.compile(r"bao nhieu\s+(?!phan\b|lan\b|la\b|va\b|so\b|muc\b|ty\b|trieu\b)([a-z]+)")
+# "bao nhiêu doanh nghiệp" counts a noun; "đặt bao nhiêu cho 2030" asks a figure: words that go on the
+# sentence are no noun.
+_COUNTED = re.compile(r"bao nhieu\s+(?!(?:phan|lan|la|va|so|muc|ty|trieu|cho|de|trong|tai|vao|thi|khi|o|tu|den|voi|cua"
+                      r"|nhu|theo|hay|hoac|con|duoc|phai|nua|vay|a)\b)([a-z]+)")
 _AMOUNT = re.compile(r"bao nhieu\b|\bmay\s+(?:nam|thang|ngay|lan)\b")
 _ABBREVIATIONS = {plain(k): plain(v) for k, v in ABBREVIATIONS.items()}
 _MONEY_CUES = ("muc tien", "muc phi", "muc phu cap", "phat tien", "phat bao nhieu", "bao nhieu tien",
@@ -29,6 +32,10 @@ _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b")
 _CONTACT = {"so dien thoai": re.compile(r"\d[\d .]{7,}\d"), "email": re.compile(r"@"),
             "dia chi thu dien tu": re.compile(r"@")}
 _DURATION = re.compile(r"\d+\s*(?:nam|thang|ngay|gio)\b")
+# "bao lâu một lần": how often, which a text says as "hằng năm", "định kỳ 6 tháng", "01 lần/năm".
+_FREQUENCY_CUES = re.compile(r"bao lau (?:mot|1) lan|(?:tan suat|dinh ky) (?:nhu the nao|the nao|ra sao)")
+_FREQUENCY = re.compile(r"\b(?:hang|moi|dinh ky)\s+(?:\d+\s+)?(?:nam|thang|quy|tuan|ngay)\b|\blan\s*/\s*\d*\s*(?:nam|thang|quy|tuan)\b"
+                        r"|\b(?:nam|thang|quy|tuan) (?:mot|1) lan\b|\bthuong nien\b")
 _DATE_CUES = ("ngay nao", "ngay ky", "ngay ban hanh", "hieu luc thi hanh tu", "hieu luc tu", "hieu luc ke tu")
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngay\s+\d{1,2}\s+thang\s+\d{1,2}|\d{1,2}\s+thang\s+\d{1,2}\s+nam")
 _DOC_NUMBER_CUES = ("so hieu", "van ban so", "so bao nhieu")
@@ -62,6 +69,8 @@ def expected_value(question: str) -> Callable[[str], bool] | None:
         return _matcher(_DOC_NUMBER)
     if any(cue in text for cue in _DATE_CUES):
         return _matcher(_DATE)
+    if _FREQUENCY_CUES.search(text):
+        return _matcher(_FREQUENCY)
     if "bao lau" in text:
         return _matcher(_DURATION)
     if m := _AMOUNT_UNIT.search(text):
@@ -71,7 +80,7 @@ def expected_value(question: str) -> Callable[[str], bool] | None:
         return _matcher(re.compile(r"\d[\d.,]*\s*(?:%s)\b" % re.escape(unit)))
     if m := _COUNTED.search(text):  # "bao nhiêu doanh nghiệp": a figure counting them ("81.400 doanh nghiệp")
         noun = _ABBREVIATIONS.get(m.group(1), m.group(1)).split()[0]
-        return _matcher(re.compile(r"\d[\d.,]*\s+(?:\S+\s+){0,2}%s\b" % re.escape(noun)))
+        return _matcher(re.compile(r"\d[\d.,]*\s*%%?\s+(?:\S+\s+){0,2}%s\b" % re.escape(noun)))
     if _AMOUNT.search(text):  # "là bao nhiêu?", "top bao nhiêu": some figure
         return _matcher(re.compile(r"\d"))
     return None

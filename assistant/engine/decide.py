@@ -14,8 +14,9 @@ Features (from the question, the passages and the blocks composition chose):
   of units) missing from the best block with its headings / from every candidate unit;
 * ``unseen``: the share of the question's weight in words no unit of the corpus has;
 * ``figures_missing``: "Điều 45", "khoản 3" and bare figures of the question absent from the passages;
-* ``years_missing``: years the question names (its reading's periods: not a year inside a document number
-  or a date) that no chosen block, its headings or its document's period mentions ("giai đoạn 2031-2035");
+* ``years_missing``: years the question names (its reading's periods: not a year inside a document number,
+  a date or a law's name) that no chosen block, its headings or its document's period mentions or
+  spans ("giai đoạn 2031-2035"; "năm 2027" is spanned by "giai đoạn 2026-2030");
 * ``names_missing``: proper names of the question ("Bắc Ninh", "TP Hồ Chí Minh", "GCI") absent from the blocks;
 * ``slot_missing``: no chosen block (with its headings and what its document is) holds the kind of
   value asked for (``assistant.engine._slots``: "bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện
@@ -41,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.engine._lexicon import Lexicon
+from assistant.engine.read import read_periods
 from assistant.engine.render import Block
 from assistant.engine.select import Analysis
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
@@ -58,6 +60,7 @@ _FIGURE = re.compile(r"(?:điều|khoản)\s+\d+|(?<![\w/-])\d+(?:[.,]\d+)*%?(?!
 _NAME = re.compile(r"[A-ZĐ][^\s,.;:?!()'\"“”]*(?:\s+[A-ZĐ][^\s,.;:?!()'\"“”]*)*")
 # A year is a period (``years_missing``) or part of a law's name ("Luật CNTT 2006"), not a figure to find.
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_BRACKETED_ACRONYM = re.compile(r"(?<=\w)\s*\(\s*[A-ZĐ][A-ZĐ0-9&\-]{1,9}\s*\)")
 _DOC_NUMBER_WORD = re.compile(r"\S*\d+\s*/\S*")
 # Levels named with "cấp", "cấp huyện" too, which the reading's levels (retrieval's xã/tỉnh/bộ prior) leave out.
 _LEVEL = re.compile(r"\bcấp\s+(xã|phường|huyện|tỉnh)\b", re.IGNORECASE)
@@ -169,7 +172,11 @@ def question_features(analysis: Analysis, blocks: list[Block],
                if not _YEAR.fullmatch(m.group(0)) and not lexicon.is_document_number(m.group(0))]
     figures_missing = [f for f in figures if _fold(f) not in passages_text]
     seen_text = answer_text + " " + passages_text
-    years_missing = [y for y in years if y not in seen_text]
+    # A year is answered where a chosen block says it or is for a period that holds it ("2027" by a
+    # "giai đoạn 2026-2030" heading); a passage that was retrieved but not quoted answers nothing.
+    periods = [p for b in blocks for p in read_periods(" ".join(filter(None, (b.period, b.doc.doc.meta.period))))]
+    years_missing = [y for y in years if y not in answer_text
+                     and not any(start <= int(y) <= end for start, end in periods)]
     names_missing = [n for n in _names(question) if not _mentioned(n, seen_text)]
     levels_missing = _levels_missing(question, blocks, analysis.levels, seen_text)
     # A question about another text's content cannot be answered here. One about what the corpus says
@@ -216,6 +223,9 @@ def _names(question: str) -> list[str]:
     and acronyms, less administrative words and known abbreviations ("Bộ TT&TT", "Luật GDĐT")."""
     names = []
     question = _DOC_NUMBER_WORD.sub(" ", question)  # "3816/BTTTT-CĐSQG" names a text, not a person or place
+    # "Trung tâm giám sát, điều hành thông minh (IOC)": the bracketed acronym is the phrase before it,
+    # which the question's other words stand for; a source that spells the phrase out need not use it.
+    question = _BRACKETED_ACRONYM.sub(" ", question)
     for m in _NAME.finditer(question):
         words = m.group(0).split()
         start = m.start()
