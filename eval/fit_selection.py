@@ -10,7 +10,7 @@ would quote, and labels it by whether that block hits one of the question's evid
 benchmark's matching rule). A conditional logit (a logistic regression over each question's candidates
 at once, ``_fit``) over the units' features (``select.FEATURES``) is fitted on those labels; its penalty
 and the margin are chosen by cross-validation grouped by question, scored by how often the first
-anchor's block hits the evidence (scikit-learn's LogisticRegression on pairs of a right and a wrong
+anchor's block hits the evidence, by the one-standard-error rule (``one_standard_error``; scikit-learn's LogisticRegression on pairs of a right and a wrong
 candidate did worse in that cross-validation: 0.875 against 0.904). The weights are written to
 ``assistant/engine/selection_model.json`` with what they were fitted on, and printed.
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,18 @@ def cross_validate(groups: list[Group]) -> dict[tuple[float, float], float]:
     return {key: float(np.mean(v)) for key, v in scores.items()}
 
 
+def one_standard_error(cv: dict[tuple[float, float], float], n: int) -> tuple[tuple[float, float], float]:
+    """The simplest setting the cross-validation cannot tell from the best: of those whose hit rate is
+    within one standard error of the best one's (binomial, over ``n`` questions), the strongest penalty
+    (smallest weights), then the largest margin (trust the ranker). With a hundred-odd questions the
+    rates of most settings lie within one or two questions of each other, and picking the top one
+    picks noise: the weakest penalty then fits the training questions' quirks."""
+    top = max(cv.values())
+    floor = top - math.sqrt(top * (1 - top) / n)
+    key = max((k for k, v in cv.items() if v >= floor), key=lambda k: (k[0], k[1]))
+    return key, cv[key]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default=f"{_DATASETS / 'train.jsonl'},{_DATASETS / 'calib.jsonl'}")
@@ -159,8 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         assistant.close()
     hand = first_hits(groups, [g.features @ np.array(select.HAND_WEIGHTS) for g in groups], select.HAND_MARGIN)
     cv = cross_validate(groups)
-    # Ties go to the larger margin (trust the ranker) and the stronger penalty (smaller weights).
-    (penalty, margin), best = max(cv.items(), key=lambda kv: (round(kv[1], 3), kv[0][1], kv[0][0]))
+    (penalty, margin), best = one_standard_error(cv, len(groups))
     fitted = _fit(groups, penalty)
     weights = dict(zip(select.FEATURES, (round(float(w), 4) for w in fitted)))
     payload = {

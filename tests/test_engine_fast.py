@@ -134,6 +134,16 @@ def test_the_first_anchor_comes_from_the_top_ranked_passage(retriever: Retriever
     assert (top.unit.doc_id, top.unit.seq) in {(u.doc_id, u.seq) for u in blocks[0].units}
 
 
+def test_the_periods_a_question_names_are_its_scope_not_words_to_match(retriever: Retriever, composer: Composer):
+    question = "Giai đoạn 2026-2030, các tỉnh cần nâng cấp Trung tâm giám sát, điều hành thông minh theo hướng nào?"
+    _, analysis, blocks = _ground(retriever, composer, question)
+    assert not {"2026", "2030", "giai_đoạn", "giai", "đoạn"} & set(analysis.query.weights)
+    assert {"nâng_cấp", "điều_hành", "thông_minh"} <= set(analysis.query.weights)
+    # so a bare period heading ("Giai đoạn năm 2028 -2030") is not the answer by its period words
+    assert not blocks[0].units[0].text.strip().startswith("Giai đoạn")
+    assert any("Trung tâm giám sát, điều hành thông minh" in u.text for b in blocks for u in b.units)
+
+
 def test_an_off_topic_question_is_refused_and_an_answerable_one_is_not(retriever: Retriever, composer: Composer):
     abstainer = Abstainer()
     _, analysis, blocks = _ground(retriever, composer, "Cách nấu phở bò ngon nhất là gì?")

@@ -45,7 +45,7 @@ from assistant.engine._slots import expected_value
 from assistant.engine._units import DocUnits, Unit, document_units
 from assistant.engine.corpus import CorpusReader
 from assistant.engine.read import (Query, Scope, other_level, read_periods, read_query, scope_match, scope_of,
-                                  without_article)
+                                  scope_phrases, without_article)
 from assistant.engine.render import Block, Rendered, render
 from assistant.engine.retrieve import Passage
 from ingest.model import Clause
@@ -220,7 +220,7 @@ class Composer:
         model = self._selection_model()
         reading = reading or read_query(question)
         qtype = classify(question, reading)
-        query = lexicon.query(question)
+        query = _subject(lexicon.query(question), question)
         asked = set(analyse(question))
         expected = expected_value(question)
         folded_question = " ".join(_WORDS.findall(question.casefold()))
@@ -418,6 +418,17 @@ class Composer:
                 lexicon = load_lexicon(docs.values(), self.cache_dir, revision)
                 self._docs, self._lexicon, self._revision = docs, lexicon, revision
             return self._docs, self._lexicon
+
+
+def _subject(query: QueryTerms, question: str) -> QueryTerms:
+    """The question's terms less those of the periods it names: "giai đoạn 2026-2030" says which
+    sections (scope, which retrieval and ``scope_conflict`` weigh), not what to find in them, so a bare
+    "Giai đoạn năm 2028-2030" heading does not match the question by its period words alone."""
+    spans = scope_phrases(question).periods
+    if not spans:
+        return query
+    scope_terms = set().union(*(analyse(question[start:end]) for start, end in spans))
+    return replace(query, weights={t: w for t, w in query.weights.items() if t not in scope_terms})
 
 
 def _brings(block: Block, chosen: list[Block], analysis: Analysis) -> bool:
