@@ -134,6 +134,16 @@ def test_the_first_anchor_comes_from_the_top_ranked_passage(retriever: Retriever
     assert (top.unit.doc_id, top.unit.seq) in {(u.doc_id, u.seq) for u in blocks[0].units}
 
 
+@pytest.mark.parametrize(("question", "named"), [
+    ("Bảo vệ trẻ em trên mạng: Luật ANM 2018 và Luật CNTT 2006 quy định những gì?", {"luat-anm-2018", "luat-cntt-2006"}),
+    ("Luật An ninh mạng quy định gì về lực lượng chuyên trách?", {"luat-anm-2018"}),
+    ("Luật số 67/2006/QH11 định nghĩa khoảng cách số thế nào?", {"luat-cntt-2006"}),
+    ("Công văn 3816 yêu cầu gì về sao lưu dữ liệu?", {"cv-3816-btttt-cdsqg"}),
+])
+def test_a_text_is_named_by_its_short_name_or_its_number(composer: Composer, question: str, named: set[str]):
+    assert set(composer.lexicon.query(question).named_docs) == named
+
+
 def test_the_periods_a_question_names_are_its_scope_not_words_to_match(retriever: Retriever, composer: Composer):
     question = "Giai đoạn 2026-2030, các tỉnh cần nâng cấp Trung tâm giám sát, điều hành thông minh theo hướng nào?"
     _, analysis, blocks = _ground(retriever, composer, question)

@@ -85,7 +85,10 @@ class Lexicon:
                 self._terms[(unit.doc_id, unit.seq)] = terms
                 df.update(terms)
             meta = doc.doc.meta
-            name = " ".join(x for x in (meta.short_title, meta.number) if x)
+            # A text is named by its short name ("Luật CNTT 2006", "Luật An ninh mạng") or by its number
+            # ("Luật số 67/2006/QH11", below): its number's parts would make up a third of a law's name,
+            # which a question citing the law by name then fell short of.
+            name = meta.short_title or meta.number or ""
             # Single words only: a question cites "Luật GDĐT 2023", not the name's word pairs.
             self._doc_names[meta.id] = frozenset(t for t in analyse(name) if not t.startswith("~")
                                                  and t not in _DOC_NAME_STOP)
