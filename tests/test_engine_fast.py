@@ -14,7 +14,7 @@ from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult
                               scope_match, scope_of)
 from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
-from assistant.engine.select import SelectionModel
+from assistant.engine.select import SelectionModel, _with_neighbours
 from ingest.index import DENSE, SPARSE, EdgeVectorStore, SearchFilters
 from ingest.sparse import Bm25Encoder
 from tests.conftest import CORPUS_DIR
@@ -142,6 +142,15 @@ def test_the_first_anchor_comes_from_the_top_ranked_passage(retriever: Retriever
 ])
 def test_a_text_is_named_by_its_short_name_or_its_number(composer: Composer, question: str, named: set[str]):
     assert set(composer.lexicon.query(question).named_docs) == named
+
+
+def test_a_run_in_heading_is_quoted_with_what_it_heads(composer: Composer):
+    docs, lexicon = composer._corpus()
+    guide = docs["huong-dan-kh-cds-cap-xa"]
+    title = next(u for u in guide.units if u.text.strip() == "Xác định mục tiêu cụ thể")
+    block = _with_neighbours(guide, title, lexicon.query("xác định mục tiêu cụ thể"), lexicon)
+    assert block[0] is title
+    assert block[1].text.startswith("Xác định rõ mục tiêu cụ thể chuyển đổi số cấp xã theo từng giai đoạn")
 
 
 def test_the_periods_a_question_names_are_its_scope_not_words_to_match(retriever: Retriever, composer: Composer):

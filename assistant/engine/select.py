@@ -58,6 +58,7 @@ _MULTI_FLOOR = 0.6  # a further anchor from another named source or period
 _MAX_BLOCK_UNITS = 16
 _MAX_BLOCK_CHARS = 3000
 _TYPICAL_UNIT = 150  # characters
+_TITLE_LINE = 80  # characters: at most this long, a line without closing punctuation is a run-in heading
 _SHORT_PARAGRAPH = 600  # characters: a factoid's sentence comes with its whole paragraph up to this
 _NEIGHBOURHOOD = 80  # units of a retrieved passage's clause also considered
 _W_RANK = 0.08
@@ -457,6 +458,14 @@ def _with_neighbours(doc: DocUnits, unit: Unit, query: QueryTerms, lexicon: Lexi
     paragraph = [u for u in doc.by_clause.get(unit.clause_id, ()) if u.kind == "text"]
     if sum(len(u.text) for u in paragraph) <= _SHORT_PARAGRAPH and _contiguous(paragraph):
         return paragraph
+    if _title_line(unit):  # "Xác định mục tiêu cụ thể", a run-in heading: what it heads is the answer
+        body = []
+        for other in doc.units[unit.seq + 1:]:
+            if other.clause_id != unit.clause_id or other.kind != "text" or _title_line(other):
+                break
+            body.append(other)
+        if body:
+            return _capped([unit, *body], unit)
     units = [unit]
     covered = set(lexicon.terms(unit))
     for step in (-1, 1):
@@ -470,6 +479,13 @@ def _with_neighbours(doc: DocUnits, unit: Unit, query: QueryTerms, lexicon: Lexi
             covered |= lexicon.terms(other)
             seq += step
     return sorted(units, key=lambda u: u.seq)
+
+
+def _title_line(unit: Unit) -> bool:
+    """A short line without closing punctuation that the parser left in the text: a run-in heading
+    ("Xác định mục tiêu tổng quát", "Giai đoạn năm 2025-2027") over the sentences that follow it."""
+    text = unit.text.strip()
+    return unit.kind == "text" and 0 < len(text) <= _TITLE_LINE and text[0].isupper() and text[-1] not in ".;:,!?…"
 
 
 def _contiguous(units: list[Unit]) -> bool:
