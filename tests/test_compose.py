@@ -80,6 +80,12 @@ def test_units_keep_list_items_apart_and_headings_whole():
     ("Chỉ tiêu giai đoạn 2026-2030 đến năm 2030 là gì?", "factoid", ()),  # one period, not a comparison
     # the year of a document number names no period: no comparison of 2017 with 2006
     ("Luật số 21/2017/QH14 đã sửa đổi, bổ sung những điều nào của Luật Công nghệ thông tin 2006?", "list", ()),
+    # a way of doing, typed with or without diacritics; "khoảng cách số" is no way
+    ("Cách xác định mục tiêu cụ thể khi lập KH CĐS cấp xã?", "howto", ()),
+    ("cach thuc lay y kien gop y du thao ke hoach?", "howto", ()),
+    ("Làm sao để nhiệm vụ trong kế hoạch bảo đảm tính khả thi?", "howto", ()),
+    ("Thu hẹp khoảng cách số giữa thành thị và nông thôn đến năm 2030 là bao nhiêu?", "factoid", ()),
+    ("Phân biệt chữ ký điện tử và chữ ký số?", "compare", ()),
 ])
 def test_question_types(question: str, shape: str, fields: tuple[str, ...]):
     qtype = classify(question)

@@ -20,8 +20,10 @@ _TASK = ("chủ trì", "phối hợp", "cơ quan nào", "bộ nào", "ai đượ
 _LIST = ("những", "liệt kê", "gồm", "bao gồm", "các bước", "nhóm nào", "loại nào", "các nhiệm vụ",
          "những nhiệm vụ", "những nội dung", "các nội dung", "kể tên")
 _HOWTO = ("viết", "soạn", "xây dựng phần", "xây dựng mục", "như thế nào", "thế nào", "cần nêu", "cần làm rõ",
-          "nội dung gì", "phải làm gì", "ra sao", "thủ tục gì", "các bước")
-_COMPARE = ("so với", "so sánh", "lần lượt", "khác nhau", "thay đổi")
+          "nội dung gì", "phải làm gì", "ra sao", "thủ tục gì", "các bước", "làm sao", "bằng cách nào")
+# "Cách xác định mục tiêu …?", "cách thức lập kế hoạch": a way of doing; not "khoảng cách số", "cách ly".
+_HOWTO_WAY = re.compile(r"(?<!khoảng )(?<!khoang )\b(?:cách|cach)(?: thức| thuc)?\s+(?!(?:số|so|ly|biệt|biet|mạng|mang|điện|dien)\b)\w")
+_COMPARE = ("so với", "so sánh", "lần lượt", "khác nhau", "thay đổi", "phân biệt")
 _FACTOID = ("bao nhiêu", "%", "tỷ lệ", "tỉ lệ", "ngày nào", "năm nào", "số hiệu", "khi nào", "bao lâu", "mấy",
             "là gì", "chỉ tiêu", "mục tiêu", "tần suất")
 _NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
@@ -62,7 +64,7 @@ def classify(question: str, reading: Query | None = None) -> QuestionType:
     task = has(_TASK)
     compare = has(_COMPARE) or _disjoint(periods) and not task
     listing = has(_LIST)
-    howto = has(_HOWTO)
+    howto = has(_HOWTO) or bool(_HOWTO_WAY.search(text))
     fields = tuple(name for name, cues in _FIELDS.items() if has(cues)) if task else ()
     if compare:
         shape = "compare"
