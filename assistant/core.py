@@ -135,8 +135,9 @@ class Assistant:
         resolved = resolve_follow_up(question, [t.resolved_question for t in history])
         result = self.retriever.search(resolved, k=k or self.settings.top_k, filters=filters, mode=retrieval_mode)
         # An unaccented question is read as retrieval restored it: the units' words carry diacritics.
-        passages, reading = result.passages, result.reading
-        target = self.retriever.named_clause(reading, self.composer.lexicon.query(result.query).named_docs, passages)
+        named = self.composer.lexicon.query(result.query).named_docs
+        passages, reading = self.retriever.with_each_named(result, named, filters, retrieval_mode), result.reading
+        target = self.retriever.named_clause(reading, named, passages)
         if target is not None:
             passages = named_first(target, passages)
         analysis = self.composer.analyse(result.query, passages, reading, target)

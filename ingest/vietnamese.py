@@ -37,6 +37,7 @@ ABBREVIATIONS: dict[str, str] = {
     "BCĐ": "Ban Chỉ đạo",
     "GDĐT": "giao dịch điện tử",
     "NQ": "Nghị quyết",
+    "CV": "Công văn",
     "NĐ": "Nghị định",
     "QĐ": "Quyết định",
     "TTg": "Thủ tướng",

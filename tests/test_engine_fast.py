@@ -5,6 +5,7 @@ test_compose and test_abstain."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,21 @@ def test_the_first_anchor_comes_from_the_top_ranked_passage(retriever: Retriever
 ])
 def test_a_text_is_named_by_its_short_name_or_its_number(composer: Composer, question: str, named: set[str]):
     assert set(composer.lexicon.query(question).named_docs) == named
+
+
+def test_each_document_a_question_names_has_a_passage(retriever: Retriever, composer: Composer):
+    question = "Thời gian khôi phục hệ thống sau sự cố theo Công văn 3816 và theo dự thảo KH CĐS quốc gia 2025?"
+    result = retriever.search(question, k=4, filters=SearchFilters(doc_ids=("du-thao-kh-cds-qg-2025",)))
+    assert {p.doc_id for p in result.passages} == {"du-thao-kh-cds-qg-2025"}  # one text fills the ranking
+    named = composer.lexicon.query(result.query).named_docs
+    assert set(named) == {"cv-3816-btttt-cdsqg", "du-thao-kh-cds-qg-2025"}
+    # the filter says which texts may answer: a named text outside it is not brought in
+    assert retriever.with_each_named(result, named, SearchFilters(doc_ids=("du-thao-kh-cds-qg-2025",))) \
+        == result.passages
+    passages = retriever.with_each_named(result, named)
+    assert [p.doc_id for p in passages[:2]] == ["du-thao-kh-cds-qg-2025", "cv-3816-btttt-cdsqg"]
+    assert [p.rank for p in passages] == [1, 2, 3, 4]
+    assert passages[2:] == [replace(p, rank=p.rank + 1) for p in result.passages[1:3]]
 
 
 def test_a_run_in_heading_is_quoted_with_what_it_heads(composer: Composer):

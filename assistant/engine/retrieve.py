@@ -125,6 +125,22 @@ class Retriever:
         passages = [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
         return SearchResult(passages, (time.perf_counter() - started) * 1000, query, reading)
 
+    def with_each_named(self, result: SearchResult, named_docs: Sequence[str], filters: SearchFilters = SearchFilters(),
+                        mode: SearchMode = "hybrid") -> list[Passage]:
+        """``result``'s passages, with the best passage of each document the question names that ranked
+        none placed right after the first ("thời gian khôi phục … theo CV 3816 và theo dự thảo KH CĐS
+        quốc gia 2025?": each text answers a part, and one text's chunks filled the ranking); as many
+        passages as before. A question naming one document or none is left as ranked."""
+        passages = list(result.passages)
+        present = {p.doc_id for p in passages}
+        missing = [d for d in named_docs if d not in present and (not filters.doc_ids or d in filters.doc_ids)]
+        if len(named_docs) < 2 or not missing or not passages:
+            return passages
+        extra = [hit for doc_id in missing
+                 for hit in self.search(result.query, k=1, filters=replace(filters, doc_ids=(doc_id,)), mode=mode).passages]
+        merged = [passages[0], *extra, *passages[1:]][:len(passages)]
+        return [replace(p, rank=i + 1) for i, p in enumerate(merged)]
+
     def named_clause(self, reading: Query, named_docs: Sequence[str], passages: Sequence[Passage]) -> Passage | None:
         """The clause a question names, looked up by structure. An article by number ("khoản 2 Điều
         23"): in the document the question names, else in the first retrieved document that has it.
