@@ -8,7 +8,7 @@ regression (Newton's method, numpy) is fitted to answerable vs unanswerable; its
 highest probability that refuses at most ``--max-false-refusals`` of the answerable questions, chosen
 on leave-one-out probabilities so that it is not fitted to the very items it is judged on. The fitted
 model, the date and both in-sample and leave-one-out metrics go to ``assistant/engine/abstain_model.json``.
-Never fit on the benchmark (dev.jsonl) or the new-document set: they are the held-out checks, and a
+Never fit on the benchmark (dev.jsonl), the new-document set or fresh.jsonl: they are the held-out checks, and a
 calibration question that nearly repeats one of theirs, or shares an evidence quote, is left out
 (``eval.dataset.fitting_items``).
 """
@@ -126,7 +126,7 @@ def calibrate(settings: Settings, datasets: list[Path], max_false_refusals: floa
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default=",".join(str(p) for p in DEFAULT_DATASETS),
-                        help="comma-separated calibration sets (never dev.jsonl or newdocs.jsonl)")
+                        help="comma-separated calibration sets (never a held-out set: dev, newdocs, fresh)")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--max-false-refusals", type=float, default=0.05)
     parser.add_argument("--l2", type=float, default=1.0)

@@ -150,7 +150,7 @@ def load_dataset(path: Path) -> list[EvalItem]:
 
 
 # Held-out sets: what is measured, never fitted on.
-HELD_OUT = ("dev.jsonl", "newdocs.jsonl")
+HELD_OUT = ("dev.jsonl", "newdocs.jsonl", "fresh.jsonl")
 _NEAR_COPY = 0.85  # question similarity (difflib ratio, folded) above which two questions are one
 
 

@@ -141,6 +141,6 @@ def test_questions_for_a_kind_of_value_the_sources_lack_are_refused(assistant: A
 
 
 def test_calibration_refuses_the_held_out_sets():
-    for name in ("dev.jsonl", "newdocs.jsonl"):
+    for name in ("dev.jsonl", "newdocs.jsonl", "fresh.jsonl"):
         with pytest.raises(ValueError, match="held-out"):
             calibrate(None, [Path("eval/datasets") / name])
