@@ -81,7 +81,7 @@ def test_fitting_learns_what_puts_the_right_unit_first():
 
 def test_cross_validation_picks_the_simplest_setting_it_cannot_tell_from_the_best():
     # 144 questions: one standard error of a 0.917 hit rate is 0.023
-    cv = {(0.01, 0.5): 0.917, (1.0, 0.0): 0.905, (3.0, 0.5): 0.905, (3.0, 1.0): 0.880, (10.0, 0.0): 0.880}
-    assert fit_selection.one_standard_error(cv, 144) == ((3.0, 0.5), 0.905)
+    cv = {(0.01, 0.5): 0.917, (1.0, 0.0): 0.905, (3.0, 0.5): 0.899, (3.0, 1.0): 0.905, (10.0, 0.0): 0.880}
+    assert fit_selection.one_standard_error(cv, 144) == ((3.0, 1.0), 0.905)  # its penalty's best margin
     # with many questions the standard error is small and the best setting stands
     assert fit_selection.one_standard_error(cv, 100_000) == ((0.01, 0.5), 0.917)
