@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -136,12 +137,14 @@ class Assistant:
         result = self.retriever.search(resolved, k=k or self.settings.top_k, filters=filters, mode=retrieval_mode)
         # An unaccented question is read as retrieval restored it: the units' words carry diacritics.
         named = self.composer.lexicon.query(result.query).named_docs
+        searched = time.perf_counter()
         passages, reading = self.retriever.with_each_named(result, named, filters, retrieval_mode), result.reading
+        retrieve_ms = result.millis + (time.perf_counter() - searched) * 1000  # its searches are retrieval too
         target = self.retriever.named_clause(reading, named, passages)
         if target is not None:
             passages = named_first(target, passages)
         analysis = self.composer.analyse(result.query, passages, reading, target)
-        return Grounding(question, resolved, passages, analysis, self.composer.blocks(analysis), result.millis, started)
+        return Grounding(question, resolved, passages, analysis, self.composer.blocks(analysis), retrieve_ms, started)
 
     def new_session(self) -> str:
         """A new, empty conversation; pass its id to ``ask``."""
@@ -183,12 +186,13 @@ class Assistant:
 
 
 def validate_question(settings: Settings, question: str, k: int | None = None, session_id: str | None = None) -> str:
-    """The question with its whitespace collapsed, if the assistant can take it.
+    """The question with its whitespace collapsed and in composed Unicode (NFC: a question typed or pasted
+    decomposed reads as the documents do), if the assistant can take it.
 
     :raises QuestionError: empty or longer than ``settings.max_question_chars``; ``k`` outside
         1..``settings.max_k``; a session id that is not 1-64 letters, digits or ``_.:-``.
     """
-    question = " ".join((question or "").split())
+    question = unicodedata.normalize("NFC", " ".join((question or "").split()))
     if not question:
         raise QuestionError("Câu hỏi đang trống: hãy nhập nội dung cần hỏi.")
     limit = settings.max_question_chars

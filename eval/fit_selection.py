@@ -8,11 +8,13 @@ answerable question of the training sets this grounds the question through the p
 (retrieval, named-clause look-up, unit scoring), grows each candidate unit into the block the answer
 would quote, and labels it by whether that block hits one of the question's evidence quotes (the
 benchmark's matching rule). A conditional logit (a logistic regression over each question's candidates
-at once, ``_fit``) over the units' features (``select.FEATURES``) is fitted on those labels; its penalty
-and the margin are chosen by cross-validation grouped by question, scored by how often the first
-anchor's block hits the evidence, by the one-standard-error rule (``one_standard_error``; scikit-learn's LogisticRegression on pairs of a right and a wrong
-candidate did worse in that cross-validation: 0.875 against 0.904). The weights are written to
-``assistant/engine/selection_model.json`` with what they were fitted on, and printed.
+at once, ``_fit``) over the units' features (``select.FEATURES``) is fitted on those labels, pulled
+towards the hand weights; its penalty and the margin are chosen by cross-validation grouped by
+question, scored by how often the first anchor's block hits the evidence, by the one-standard-error
+rule (``one_standard_error``). scikit-learn's LogisticRegression on pairs of a right and a wrong
+candidate was tried first and did worse in that cross-validation. The weights are written to
+``assistant/engine/selection_model.json`` with what they were fitted on, and printed; a penalty at
+the top of the grid means the data supports no correction of the hand weights.
 
 Never fit on the benchmark (dev.jsonl), the new-document set or fresh.jsonl: they are the held-out checks, and a
 training question that nearly repeats one of theirs, or shares an evidence quote, is left out
@@ -23,8 +25,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import math
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,6 +206,8 @@ def main(argv: list[str] | None = None) -> None:
           f"hand weights {hand:.3f}, learned (cross-validated) {best:.3f} at penalty={penalty}, margin={margin}")
     for name, w in sorted(weights.items(), key=lambda kv: -abs(kv[1])):
         print(f"  {name:18s} {w:+.3f}")
+    if penalty == max(_PENALTIES):
+        print("  (the strongest penalty of the grid: these are the hand weights at the fitted scale)")
     print(f"written to {args.out}")
 
 

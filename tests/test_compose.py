@@ -86,6 +86,10 @@ def test_units_keep_list_items_apart_and_headings_whole():
     ("Làm sao để nhiệm vụ trong kế hoạch bảo đảm tính khả thi?", "howto", ()),
     ("Thu hẹp khoảng cách số giữa thành thị và nông thôn đến năm 2030 là bao nhiêu?", "factoid", ()),
     ("Phân biệt chữ ký điện tử và chữ ký số?", "compare", ()),
+    ("Doanh nghiệp có tư cách pháp nhân cần điều kiện gì?", "factoid", ()),
+    ("Quy cách hồ sơ điện tử gồm những gì?", "list", ()),
+    ("Theo cách hiểu của Luật GDĐT 2023, dữ liệu là gì?", "factoid", ()),
+    ("Mọi tổ chức, không phân biệt quy mô, có nghĩa vụ gì?", "factoid", ()),
 ])
 def test_question_types(question: str, shape: str, fields: tuple[str, ...]):
     qtype = classify(question)

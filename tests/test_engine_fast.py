@@ -44,8 +44,10 @@ def composer(corpus: MemoryCorpus) -> Composer:
 def _ground(retriever: Retriever, composer: Composer, question: str) -> tuple[SearchResult, Analysis, list[Block]]:
     """Retrieve, look up a named clause and choose blocks, as ``Assistant.ground`` does."""
     result = retriever.search(question)
-    target = retriever.named_clause(result.reading, composer.lexicon.query(result.query).named_docs, result.passages)
-    passages = named_first(target, result.passages) if target is not None else result.passages
+    named = composer.lexicon.query(result.query).named_docs
+    passages = retriever.with_each_named(result, named)
+    target = retriever.named_clause(result.reading, named, passages)
+    passages = named_first(target, passages) if target is not None else passages
     analysis = composer.analyse(result.query, passages, result.reading, target)
     return result, analysis, composer.blocks(analysis)
 
@@ -81,6 +83,13 @@ def test_read_takes_levels_periods_article_section_and_term_from_the_question():
     assert read_query("Luật số 21/2017/QH14 ngày 05/12/2023 sửa Luật CNTT 2006 thế nào?").periods == ()
     assert read_query("Luật ANM 2018 và Luật CNTT 2006 quy định gì về trẻ em?").periods == ()
     assert read_query("Luật Chuyển đổi số có hiệu lực từ 2026, năm 2025 làm gì?").periods == ((2026, 2026), (2025, 2025))
+    # a span, a name that goes on into the sentence, "pháp luật": periods still
+    assert read_query("Các nhiệm vụ thi hành Luật Chuyển đổi số 2026-2030?").periods == ((2026, 2030),)
+    assert read_query("Luật Chuyển đổi số đặt mục tiêu 2030 ra sao?").periods == ((2030, 2030),)
+    assert read_query("Văn bản pháp luật mới ban hành 2025 gồm gì?").periods == ((2025, 2025),)
+    # a follow-up swaps the question's period, not the law's year
+    text = "Luật CNTT 2006 quy định gì về việc này năm 2025?"
+    assert [text[a:b] for a, b in scope_phrases(text).periods] == ["năm 2025"]
     text = "còn cấp bộ, tỉnh năm 2025 thì sao?"
     phrases = scope_phrases(text)
     assert [text[a:b] for a, b in phrases.levels] == ["cấp bộ, tỉnh"]
@@ -140,6 +149,8 @@ def test_the_first_anchor_comes_from_the_top_ranked_passage(retriever: Retriever
     ("Luật An ninh mạng quy định gì về lực lượng chuyên trách?", {"luat-anm-2018"}),
     ("Luật số 67/2006/QH11 định nghĩa khoảng cách số thế nào?", {"luat-cntt-2006"}),
     ("Công văn 3816 yêu cầu gì về sao lưu dữ liệu?", {"cv-3816-btttt-cdsqg"}),
+    # a law's topic words without "Luật" are the question's subject, not a citation
+    ("Bảo đảm an ninh mạng cho hạ tầng công nghệ thông tin cấp tỉnh giai đoạn 2026-2030 cần làm gì?", set()),
 ])
 def test_a_text_is_named_by_its_short_name_or_its_number(composer: Composer, question: str, named: set[str]):
     assert set(composer.lexicon.query(question).named_docs) == named

@@ -26,7 +26,9 @@ from assistant.engine._slots import expected_value
     ("Thành phần hồ sơ xin cấp phép gồm những gì?", "Thành phần hồ sơ: tờ khai", "Hồ sơ điện tử gồm các thông tin sau"),
     # how often: a frequency, in words or as "01 lần/năm"
     ("Hội nghị được tổ chức bao lâu một lần?", "Tổ chức định kỳ hằng năm", "tổ chức tại Hà Nội"),
-    ("Phải đánh giá bao lâu một lần?", "tối thiểu 01 lần/02 năm", "đánh giá định kỳ theo quy định"),
+    ("Phải đánh giá bao lâu một lần?", "tối thiểu 01 lần/02 năm", "hoàn thành trong 3 năm"),
+    # read with diacritics: "đổi mới năm 2025" is no "mỗi năm"
+    ("Tần suất báo cáo như thế nào?", "báo cáo định kỳ hằng năm", "Đẩy mạnh đổi mới năm 2025"),
     # a counted noun after a percentage; a preposition after "bao nhiêu" is no noun
     ("Giảm bao nhiêu thời gian xử lý thủ tục?", "giảm 50% thời gian xử lý", "giảm thời gian xử lý"),
     ("Nghị quyết đặt bao nhiêu cho năm 2030?", "đạt 10.000 doanh nghiệp", "phát triển doanh nghiệp"),

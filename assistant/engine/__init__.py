@@ -3,8 +3,10 @@
 1. ``read``: ``read_query(text) -> Query``, the levels, periods, article, section and term a question
    names, read once.
 2. ``retrieve``: ``Retriever.search(question) -> SearchResult`` (ranked ``Passage`` list, the question as
-   searched and its ``Query``); ``Retriever.named_clause(query, named_docs, passages) -> Passage | None``,
-   the clause the question names, looked up by structure, which ``named_first`` ranks first.
+   searched and its ``Query``); ``Retriever.with_each_named(result, named_docs) -> list[Passage]``, the
+   passages with one from each text the question names; ``Retriever.named_clause(query, named_docs,
+   passages) -> Passage | None``, the clause the question names, looked up by structure, which
+   ``named_first`` ranks first.
 3. ``select``: ``Composer.analyse(question, passages, query, target) -> Analysis`` (answer units scored
    against the question), then ``Composer.blocks(analysis) -> list[Block]``, the units the answer quotes.
 4. ``decide``: ``Abstainer.decide(analysis, blocks, lexicon) -> Decision``, answer or refuse.

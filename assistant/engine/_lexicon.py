@@ -79,12 +79,15 @@ class Lexicon:
         self._leading_numbers: set[str] = set()  # their leading figures: "142" of "142/2026/NĐ-CP"
         self._by_leading_number: dict[str, list[str]] = {}  # "142" -> the doc ids numbered so
         self._laws: list[str] = []  # law names without "Luật", without diacritics
+        self._law_ids: set[str] = set()  # the corpus's laws, named only with the word "Luật"
         for doc in documents:
             for unit in doc.units:
                 terms = frozenset(analyse(unit.text))
                 self._terms[(unit.doc_id, unit.seq)] = terms
                 df.update(terms)
             meta = doc.doc.meta
+            if meta.kind == "law":
+                self._law_ids.add(meta.id)
             # A text is named by its short name ("Luật CNTT 2006", "Luật An ninh mạng") or by its number
             # ("Luật số 67/2006/QH11", below): its number's parts would make up a third of a law's name,
             # which a question citing the law by name then fell short of.
@@ -156,9 +159,12 @@ class Lexicon:
             content = [t for t in dict.fromkeys(terms)
                        if not t.startswith("~") and not any(w in _QUESTION_WORDS for w in t.split())]
         asked = set(terms)
+        # A law is named as one ("Luật An ninh mạng"): its topic words alone ("bảo đảm an ninh mạng cho
+        # hạ tầng …") are the question's subject, not a citation.
+        law_cited = bool(asked & {"luật", "~luat"})
         named = tuple(doc_id for doc_id, name in self._doc_names.items()
-                      if name and sum(self._name_idf[t] for t in name & asked)
-                      >= _NAMED * sum(self._name_idf[t] for t in name))
+                      if name and (law_cited or doc_id not in self._law_ids)
+                      and sum(self._name_idf[t] for t in name & asked) >= _NAMED * sum(self._name_idf[t] for t in name))
         # "Nghị định 142", "Đề án 982", "CV 3816": a kind of text and the leading figure of a corpus number.
         by_number = [d for m in _KIND_NUMBER.finditer(question) for d in self._by_leading_number.get(m.group(1), ())]
         named = tuple(dict.fromkeys([*named, *by_number]))

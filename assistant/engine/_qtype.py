@@ -21,9 +21,13 @@ _LIST = ("những", "liệt kê", "gồm", "bao gồm", "các bước", "nhóm n
          "những nhiệm vụ", "những nội dung", "các nội dung", "kể tên")
 _HOWTO = ("viết", "soạn", "xây dựng phần", "xây dựng mục", "như thế nào", "thế nào", "cần nêu", "cần làm rõ",
           "nội dung gì", "phải làm gì", "ra sao", "thủ tục gì", "các bước", "làm sao", "bằng cách nào")
-# "Cách xác định mục tiêu …?", "cách thức lập kế hoạch": a way of doing; not "khoảng cách số", "cách ly".
-_HOWTO_WAY = re.compile(r"(?<!khoảng )(?<!khoang )\b(?:cách|cach)(?: thức| thuc)?\s+(?!(?:số|so|ly|biệt|biet|mạng|mang|điện|dien)\b)\w")
-_COMPARE = ("so với", "so sánh", "lần lượt", "khác nhau", "thay đổi", "phân biệt")
+# "Cách xác định mục tiêu …?" (a question opening with "cách"), "cách thức …", "bằng cách nào", "cách làm":
+# a way of doing; not "tư cách", "quy cách", "cách chức", "khoảng cách số", "cách hiểu của luật".
+_HOWTO_WAY = re.compile(r"^(?:cách|cach)\s+(?!(?:chức|chuc|hiểu|hieu|ly|biệt|biet|mạng|mang|điện|dien)\b)\w"
+                        r"|\b(?:cách|cach) (?:thức|thuc|nào|nao|làm|lam)\b|\bbằng cách\b|\bbang cach\b")
+# "Phân biệt A và B" compares; "mọi tổ chức, không phân biệt quy mô" does not.
+_DISTINGUISH = re.compile(r"(?<!không )(?<!khong )\b(?:phân biệt|phan biet)\b")
+_COMPARE = ("so với", "so sánh", "lần lượt", "khác nhau", "thay đổi")
 _FACTOID = ("bao nhiêu", "%", "tỷ lệ", "tỉ lệ", "ngày nào", "năm nào", "số hiệu", "khi nào", "bao lâu", "mấy",
             "là gì", "chỉ tiêu", "mục tiêu", "tần suất")
 _NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
@@ -62,7 +66,7 @@ def classify(question: str, reading: Query | None = None) -> QuestionType:
     reading = reading or read_query(question)
     periods = tuple(str(start) if start == end else f"{start}-{end}" for start, end in reading.periods)
     task = has(_TASK)
-    compare = has(_COMPARE) or _disjoint(periods) and not task
+    compare = has(_COMPARE) or bool(_DISTINGUISH.search(text)) or _disjoint(periods) and not task
     listing = has(_LIST)
     howto = has(_HOWTO) or bool(_HOWTO_WAY.search(text))
     fields = tuple(name for name, cues in _FIELDS.items() if has(cues)) if task else ()

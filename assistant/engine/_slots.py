@@ -32,10 +32,11 @@ _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b")
 _CONTACT = {"so dien thoai": re.compile(r"\d[\d .]{7,}\d"), "email": re.compile(r"@"),
             "dia chi thu dien tu": re.compile(r"@")}
 _DURATION = re.compile(r"\d+\s*(?:nam|thang|ngay|gio)\b")
-# "bao lâu một lần": how often, which a text says as "hằng năm", "định kỳ 6 tháng", "01 lần/năm".
-_FREQUENCY_CUES = re.compile(r"bao lau (?:mot|1) lan|(?:tan suat|dinh ky) (?:nhu the nao|the nao|ra sao)")
-_FREQUENCY = re.compile(r"\b(?:hang|moi|dinh ky)\s+(?:\d+\s+)?(?:nam|thang|quy|tuan|ngay)\b|\blan\s*/\s*\d*\s*(?:nam|thang|quy|tuan)\b"
-                        r"|\b(?:nam|thang|quy|tuan) (?:mot|1) lan\b|\bthuong nien\b")
+# "bao lâu một lần", "tần suất": how often, which a text says as "hằng năm", "định kỳ 6 tháng", "01 lần/năm".
+# Matched with diacritics: stripped, "đổi mới năm 2025" and "ngân hàng năm" would read as "mỗi năm", "hằng năm".
+_FREQUENCY_CUES = re.compile(r"bao lau (?:mot|1) lan|\btan suat\b")
+_FREQUENCY = re.compile(r"(?<!ngân )\b(?:hằng|hàng|mỗi|định kỳ)\s+(?:\d+\s+)?(?:năm|tháng|quý|tuần|ngày)\b"
+                        r"|\blần\s*/\s*\d*\s*(?:năm|tháng|quý|tuần)\b|\b(?:năm|tháng|quý|tuần) (?:một|1) lần\b|\bthường niên\b")
 _DATE_CUES = ("ngay nao", "ngay ky", "ngay ban hanh", "hieu luc thi hanh tu", "hieu luc tu", "hieu luc ke tu")
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngay\s+\d{1,2}\s+thang\s+\d{1,2}|\d{1,2}\s+thang\s+\d{1,2}\s+nam")
 _DOC_NUMBER_CUES = ("so hieu", "van ban so", "so bao nhieu")
@@ -70,7 +71,7 @@ def expected_value(question: str) -> Callable[[str], bool] | None:
     if any(cue in text for cue in _DATE_CUES):
         return _matcher(_DATE)
     if _FREQUENCY_CUES.search(text):
-        return _matcher(_FREQUENCY)
+        return lambda t: bool(_FREQUENCY.search(" ".join(t.casefold().split())))
     if "bao lau" in text:
         return _matcher(_DURATION)
     if m := _AMOUNT_UNIT.search(text):

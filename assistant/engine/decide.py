@@ -21,7 +21,8 @@ Features (from the question, the passages and the blocks composition chose):
 * ``slot_missing``: no chosen block (with its headings and what its document is) holds the kind of
   value asked for (``assistant.engine._slots``: "bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện
   thoại", places by name for "những tỉnh nào");
-* ``levels_missing``: "cấp huyện" when neither the blocks nor their documents speak of that level;
+* ``levels_missing``: "cấp huyện" when neither the blocks, their documents nor the documents of the
+  retrieved passages speak of that level;
 * ``foreign_document``: the question cites a document the corpus does not hold ("Nghị định
   47/2024/NĐ-CP", "Luật Dữ liệu") and so asks about its content;
 * ``field_empty``: a task question asks for a field (lead, coordinating, deadline) that the chosen task
@@ -42,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.engine._lexicon import Lexicon
-from assistant.engine.read import read_periods
+from assistant.engine.read import law_years, read_periods
 from assistant.engine.render import Block
 from assistant.engine.select import Analysis
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
@@ -58,8 +59,6 @@ _MIN_COVERAGE = 0.25
 # "Điều 45", "khoản 3" and bare figures; document numbers ("20/2023/QH15") say which text, not what to find.
 _FIGURE = re.compile(r"(?:điều|khoản)\s+\d+|(?<![\w/-])\d+(?:[.,]\d+)*%?(?![\w/-])", re.IGNORECASE)
 _NAME = re.compile(r"[A-ZĐ][^\s,.;:?!()'\"“”]*(?:\s+[A-ZĐ][^\s,.;:?!()'\"“”]*)*")
-# A year is a period (``years_missing``) or part of a law's name ("Luật CNTT 2006"), not a figure to find.
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _BRACKETED_ACRONYM = re.compile(r"(?<=\w)\s*\(\s*[A-ZĐ][A-ZĐ0-9&\-]{1,9}\s*\)")
 _DOC_NUMBER_WORD = re.compile(r"\S*\d+\s*/\S*")
 # Levels named with "cấp", "cấp huyện" too, which the reading's levels (retrieval's xã/tỉnh/bộ prior) leave out.
@@ -168,8 +167,9 @@ def question_features(analysis: Analysis, blocks: list[Block],
     passages_text = _fold(" ".join(p.text for p in analysis.passages))
     question = analysis.question
     years = list(dict.fromkeys(str(year) for period in analysis.reading.periods for year in period))
+    named_years = set(years) | set(law_years(question))  # periods and law names, not figures to find
     figures = [m.group(0) for m in _FIGURE.finditer(question)
-               if not _YEAR.fullmatch(m.group(0)) and not lexicon.is_document_number(m.group(0))]
+               if m.group(0) not in named_years and not lexicon.is_document_number(m.group(0))]
     figures_missing = [f for f in figures if _fold(f) not in passages_text]
     seen_text = answer_text + " " + passages_text
     # A year is answered where a chosen block says it or is for a period that holds it ("2027" by a
@@ -259,7 +259,9 @@ def _mentioned(name: str, text: str) -> bool:
 def _levels_missing(question: str, blocks: list[Block], retrieved: frozenset[str], seen_text: str) -> list[str]:
     """Administrative levels the question names ("cấp huyện") that neither the chosen blocks' documents,
     the retrieved passages' documents (``retrieved``) nor anything retrieved speaks of: "khung KH cấp
-    tỉnh" is spoken of by the framework "cấp bộ, tỉnh" whose passages were retrieved."""
+    tỉnh" is spoken of by the framework "cấp bộ, tỉnh" whose passages were retrieved. Unlike a year (a
+    fact the answer must hold), a level is what a document is for: one retrieved shows the corpus
+    addresses that level; "cấp huyện", which no document is for, is what this catches."""
     levels = {lv.casefold() for b in blocks for lv in (b.doc.doc.meta.level or [])} | {lv.casefold() for lv in retrieved}
     return [m.group(0) for m in _LEVEL.finditer(question)
             if m.group(1).casefold() not in levels and _fold(m.group(0)) not in seen_text]

@@ -21,7 +21,7 @@ ArticleRef(article=23, clause=2, point=None)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 # "cấp xã", "UBND xã", "Xã có cần …"; "xã hội" is no commune. Unaccented forms ("cap xa") too.
@@ -41,9 +41,12 @@ _LEVEL_PHRASE = re.compile(r"\bcấp\s+(?:xã|phường|huyện|tỉnh|bộ|trun
 # inside a document number or a date ("20/2023/QH15", "749/QĐ-TTg", "05/12/2023").
 _PERIOD = re.compile(r"(?:\b(?i:giai đoạn|năm)\s+)?(?<![/\d-])((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)\d\d))?(?![/\d])")
 # The year that ends a law's name ("Luật CNTT 2006", "Luật Giao dịch điện tử 2023") says which law, not
-# which period; words that go on the sentence ("… có hiệu lực từ 2026") end a name.
-_LAW_NAME_BEFORE = re.compile(r"\b(?:Bộ\s+)?luật(?:\s+(?!(?:từ|đến|có|được|trong|vào|sau|trước|là|của|với|khi|thì|và|"
-                              r"hoặc|theo|cho|về|năm|giai)\b)[^\s,.;:?!()\"“”']+){1,8}\s+$", re.IGNORECASE)
+# which period: a single year after "Luật" and at most five words of its name. Words that go on the
+# sentence ("… có hiệu lực từ 2026", "… đặt mục tiêu 2030") end a name, and "pháp luật" names no law.
+_LAW_NAME_BEFORE = re.compile(r"(?<!pháp )(?<!phap )\b(?:Bộ\s+)?(?:luật|luat)(?:\s+(?!(?:từ|đến|có|được|trong|vào|sau|trước|là|"
+                              r"của|với|khi|thì|và|hoặc|theo|cho|về|năm|giai|đặt|quy|ban|mục|yêu|nêu|mới|tu|den|co|duoc|"
+                              r"trong|vao|la|cua|voi|va|theo|ve|nam|dat|moi)\b)[^\s,.;:?!()\"“”']+){1,5}\s+$",
+                              re.IGNORECASE)
 _ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s*,?\s+)?điều\s+(\d{1,3})\b", re.IGNORECASE)
 # A section the question names by its title: "Mục Tổ chức thực hiện", "phần 'Căn cứ'"; the title starts with
 # a capital ("mục tiêu cụ thể" names no section) and ends where the question goes on.
@@ -139,9 +142,7 @@ def read_periods(text: str) -> tuple[tuple[int, int], ...]:
     """Years and spans of years ``text`` names, in order: "giai đoạn 2026-2030" -> ((2026, 2030),); the
     year of a law's name is none ("Luật ANM 2018 và Luật CNTT 2006 quy định gì?" -> ())."""
     found = []
-    for m in _PERIOD.finditer(text):
-        if m.group(0)[:1].isdigit() and _LAW_NAME_BEFORE.search(text, 0, m.start()):
-            continue
+    for m in _periods(text):
         start = int(m.group(1))
         end = int(m.group(2)) if m.group(2) else start
         if start <= end:
@@ -158,7 +159,21 @@ def scope_phrases(text: str) -> ScopePhrases:
     ['cấp xã', 'giai đoạn 2026-2030']
     """
     return ScopePhrases(tuple(m.span() for m in _LEVEL_PHRASE.finditer(text)),
-                        tuple(m.span() for m in _PERIOD.finditer(text)))
+                        tuple(m.span() for m in _periods(text)))
+
+
+def law_years(text: str) -> tuple[str, ...]:
+    """The years that end a law's name in ``text`` ("Luật CNTT 2006" -> ("2006",)): no period, no figure."""
+    return tuple(m.group(1) for m in _PERIOD.finditer(text) if _law_year(text, m))
+
+
+def _periods(text: str) -> Iterator[re.Match[str]]:
+    """The period phrases of ``text``, less the years that end a law's name."""
+    return (m for m in _PERIOD.finditer(text) if not _law_year(text, m))
+
+
+def _law_year(text: str, m: re.Match[str]) -> bool:
+    return m.group(0)[:1].isdigit() and m.group(2) is None and bool(_LAW_NAME_BEFORE.search(text, 0, m.start()))
 
 
 def scope_of(headings: Sequence[str], doc_levels: Iterable[str] | None, doc_period: str | None) -> Scope:

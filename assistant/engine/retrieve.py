@@ -1,4 +1,6 @@
-"""Hybrid retrieval: the one search function the CLI, API, answer composer, eval and UI call."""
+"""Hybrid retrieval: the one search function the CLI, API, answer composer, eval and UI call. Answering
+then adds what a question's named texts need (``Retriever.with_each_named``) and looks up the clause it
+names (``Retriever.named_clause``); a bare search (`cds search`, /search) ranks as the index does."""
 
 from __future__ import annotations
 
@@ -134,7 +136,7 @@ class Retriever:
         passages = list(result.passages)
         present = {p.doc_id for p in passages}
         missing = [d for d in named_docs if d not in present and (not filters.doc_ids or d in filters.doc_ids)]
-        if len(named_docs) < 2 or not missing or not passages:
+        if len(named_docs) < 2 or not missing or len(passages) < 2:
             return passages
         extra = [hit for doc_id in missing
                  for hit in self.search(result.query, k=1, filters=replace(filters, doc_ids=(doc_id,)), mode=mode).passages]

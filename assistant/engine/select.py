@@ -459,13 +459,14 @@ def _with_neighbours(doc: DocUnits, unit: Unit, query: QueryTerms, lexicon: Lexi
     if sum(len(u.text) for u in paragraph) <= _SHORT_PARAGRAPH and _contiguous(paragraph):
         return paragraph
     if _title_line(unit):  # "Xác định mục tiêu cụ thể", a run-in heading: what it heads is the answer
-        body = []
+        body: list[Unit] = []
         for other in doc.units[unit.seq + 1:]:
-            if other.clause_id != unit.clause_id or other.kind != "text" or _title_line(other):
+            if other.clause_id != unit.clause_id or other.kind != "text" or _title_line(other) \
+                    or body and sum(len(u.text) for u in body) + len(other.text) > _SHORT_PARAGRAPH:
                 break
             body.append(other)
         if body:
-            return _capped([unit, *body], unit)
+            return [unit, *body]
     units = [unit]
     covered = set(lexicon.terms(unit))
     for step in (-1, 1):
