@@ -114,6 +114,14 @@ def test_a_question_naming_a_level_is_answered_from_that_level(assistant: Assist
 
 
 @pytest.mark.slow
+def test_a_commune_question_answered_from_a_national_plan_says_so(assistant: Assistant):
+    answer = assistant.ask("Cấp xã phải đạt tỷ lệ hồ sơ trực tuyến toàn trình bao nhiêu?")
+    assert answer.answerable and answer.citations[0].doc_id == "du-thao-kh-cds-qg-2025"
+    assert answer.answer.startswith("*Lưu ý: nội dung trích đầu tiên dưới đây thuộc Dự thảo KH CĐS quốc gia 2025 "
+                                    "(cấp quốc gia), không phải nội dung riêng cho cấp xã.*")
+
+
+@pytest.mark.slow
 def test_a_period_prefers_that_periods_task_row(assistant: Assistant):
     answer = assistant.ask("Giai đoạn 2026-2030 nhiệm vụ đo lường kinh tế số do bộ nào chủ trì?")
     assert answer.answerable and "Cơ quan chủ trì: Bộ Tài chính" in answer.answer

@@ -15,7 +15,7 @@ from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult
                               scope_match, scope_of)
 from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
-from assistant.engine.select import SelectionModel, _with_neighbours
+from assistant.engine.select import SelectionModel, _national_plan, _with_neighbours
 from ingest.index import DENSE, SPARSE, EdgeVectorStore, SearchFilters
 from ingest.sparse import Bm25Encoder
 from tests.conftest import CORPUS_DIR
@@ -169,6 +169,13 @@ def test_each_document_a_question_names_has_a_passage(retriever: Retriever, comp
     assert [p.doc_id for p in passages[:2]] == ["du-thao-kh-cds-qg-2025", "cv-3816-btttt-cdsqg"]
     assert [p.rank for p in passages] == [1, 2, 3, 4]
     assert passages[2:] == [replace(p, rank=p.rank + 1) for p in result.passages[1:3]]
+
+
+def test_only_national_plans_and_task_lists_are_noted_as_not_a_communes_own(composer: Composer):
+    docs, _ = composer._corpus()
+    noted = {doc_id for doc_id, doc in docs.items() if _national_plan(doc)}
+    # laws and the resolution are national too, but bind every level
+    assert noted == {"du-thao-kh-cds-qg-2025", "danh-muc-nhiem-vu-2026-2030"}
 
 
 def test_a_run_in_heading_is_quoted_with_what_it_heads(composer: Composer):

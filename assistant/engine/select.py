@@ -58,6 +58,7 @@ _MULTI_FLOOR = 0.6  # a further anchor from another named source or period
 _MAX_BLOCK_UNITS = 16
 _MAX_BLOCK_CHARS = 3000
 _TYPICAL_UNIT = 150  # characters
+_NATIONAL_LEVEL = "quốc gia"
 _TITLE_LINE = 80  # characters: at most this long, a line without closing punctuation is a run-in heading
 _SHORT_PARAGRAPH = 600  # characters: a factoid's sentence comes with its whole paragraph up to this
 _NEIGHBOURHOOD = 80  # units of a retrieved passage's clause also considered
@@ -341,11 +342,17 @@ class Composer:
         sources are for another plan level than the question names, a first sentence says so."""
         rendered = render(blocks, analysis.qtype)
         other = other_level(analysis.reading, [self._scope(b.doc, b.units[0]) for b in blocks])
-        if other is None:
-            return rendered
         asked = ", ".join(analysis.reading.levels)
-        note = (f"*Lưu ý: các tài liệu không có nội dung riêng cho cấp {asked} về câu hỏi này; "
-                f"nội dung dưới đây là của cấp {other}.*")
+        if other is not None:
+            note = (f"*Lưu ý: các tài liệu không có nội dung riêng cho cấp {asked} về câu hỏi này; "
+                    f"nội dung dưới đây là của cấp {other}.*")
+        elif blocks and "xã" in analysis.reading.levels and _national_plan(blocks[0].doc):
+            # A national plan's tasks are the ministries' and the Government's, not a commune's own.
+            meta = blocks[0].doc.doc.meta
+            note = (f"*Lưu ý: nội dung trích đầu tiên dưới đây thuộc {meta.short_title} (cấp quốc gia), "
+                    f"không phải nội dung riêng cho cấp xã.*")
+        else:
+            return rendered
         return Rendered(f"{note}\n\n{rendered.markdown}", rendered.citations, rendered.warnings)
 
     @staticmethod
@@ -419,6 +426,13 @@ class Composer:
                 lexicon = load_lexicon(docs.values(), self.cache_dir, revision)
                 self._docs, self._lexicon, self._revision = docs, lexicon, revision
             return self._docs, self._lexicon
+
+
+def _national_plan(doc: DocUnits) -> bool:
+    """A national plan or task list ("quốc gia" level): its tasks are led by ministries and the
+    Government. Laws and resolutions, also national, bind every level and need no such note."""
+    meta = doc.doc.meta
+    return set(meta.level or ()) == {_NATIONAL_LEVEL} and meta.kind in ("plan", "task_table")
 
 
 def _subject(query: QueryTerms, question: str) -> QueryTerms:
