@@ -52,7 +52,8 @@ from ingest.model import Clause
 
 _LIMITS = {"factoid": 3, "task": 3, "list": 2, "howto": 2, "compare": 4}  # anchors per shape
 _FLOOR = 0.35  # no anchor scores below this share of the best
-# A further anchor this close to the best is a parallel answer (a list's block already holds its items).
+# A further anchor of the first one's text this close to the best is a parallel answer (a list's block already
+# holds its items).
 _TIE = {"factoid": 0.92, "task": 0.92, "list": 2.0, "howto": 2.0, "compare": 0.92}
 _MULTI_FLOOR = 0.6  # a further anchor from another named source or period
 _MAX_BLOCK_UNITS = 16
@@ -314,8 +315,11 @@ class Composer:
             source = (cand.unit.doc_id, block.period or "")
             wanted = bool(chosen) and chosen[0].kind == "task" == block.kind and len(chosen) < analysis.qtype.count
             other = multi and source not in sources and _brings(block, chosen, analysis)
-            if chosen and not (cand.score >= _TIE[shape] * best
-                               or (other or wanted) and cand.score >= _MULTI_FLOOR * best):
+            # A near tie is a parallel answer in the same text (a list's sibling item, the next task row);
+            # another text's near tie restates the answer or distracts from it, unless the question asks
+            # for several texts or periods (``other``).
+            tie = cand.score >= _TIE[shape] * best and cand.unit.doc_id == chosen[0].doc.doc.meta.id if chosen else False
+            if chosen and not (tie or (other or wanted) and cand.score >= _MULTI_FLOOR * best):
                 continue
             if not chosen:  # the first anchor answers first, whatever scored higher beside it
                 block = replace(block, score=max(block.score, best))
