@@ -138,8 +138,9 @@ class Assistant:
         # An unaccented question is read as retrieval restored it: the units' words carry diacritics.
         named = self.composer.lexicon.query(result.query).named_docs
         searched = time.perf_counter()
-        passages, reading = self.retriever.with_each_named(result, named, filters, retrieval_mode), result.reading
+        passages = self.retriever.with_each_named(result, named, filters, retrieval_mode)
         retrieve_ms = result.millis + (time.perf_counter() - searched) * 1000  # its searches are retrieval too
+        reading = result.reading
         target = self.retriever.named_clause(reading, named, passages)
         if target is not None:
             passages = named_first(target, passages)

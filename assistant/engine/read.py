@@ -63,7 +63,7 @@ _TERM_ASKED = (
 )
 _NOT_TERMS = frozenset({"thế nào", "như thế nào", "ra sao", "là gì", "cái gì"})
 _LEVEL_WORDS = {"xã": "xã", "phường": "xã", "tỉnh": "tỉnh", "bộ": "bộ", "huyện": "huyện"}
-_NATIONAL = "quốc gia"
+NATIONAL = "quốc gia"  # the level of national documents, which is no plan level
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def scope_match(query: Query, scope: Scope) -> float:
     if not named:
         return 0.0
     score = 0
-    local = scope.levels - {_NATIONAL}
+    local = scope.levels - {NATIONAL}
     for level in query.levels:
         if local:
             score += 1 if level in local else -1
@@ -222,7 +222,7 @@ def other_level(query: Query, scopes: Iterable[Scope]) -> str | None:
     province question answered from the commune guide); None when they match or nothing says."""
     if not query.levels:
         return None
-    local = [s.levels - {_NATIONAL} for s in scopes]
+    local = [s.levels - {NATIONAL} for s in scopes]
     local = [levels for levels in local if levels]
     if not local or any(set(query.levels) & levels for levels in local):
         return None

@@ -44,8 +44,8 @@ from assistant.engine._qtype import QuestionType, classify
 from assistant.engine._slots import expected_value
 from assistant.engine._units import DocUnits, Unit, document_units
 from assistant.engine.corpus import CorpusReader
-from assistant.engine.read import (Query, Scope, other_level, read_periods, read_query, scope_match, scope_of,
-                                  scope_phrases, without_article)
+from assistant.engine.read import (NATIONAL, Query, Scope, other_level, read_periods, read_query, scope_match,
+                                  scope_of, scope_phrases, without_article)
 from assistant.engine.render import Block, Rendered, render
 from assistant.engine.retrieve import Passage
 from ingest.model import Clause
@@ -59,7 +59,6 @@ _MULTI_FLOOR = 0.6  # a further anchor from another named source or period
 _MAX_BLOCK_UNITS = 16
 _MAX_BLOCK_CHARS = 3000
 _TYPICAL_UNIT = 150  # characters
-_NATIONAL_LEVEL = "quốc gia"
 _TITLE_LINE = 80  # characters: at most this long, a line without closing punctuation is a run-in heading
 _SHORT_PARAGRAPH = 600  # characters: a factoid's sentence comes with its whole paragraph up to this
 _NEIGHBOURHOOD = 80  # units of a retrieved passage's clause also considered
@@ -318,7 +317,7 @@ class Composer:
             # A near tie is a parallel answer in the same text (a list's sibling item, the next task row);
             # another text's near tie restates the answer or distracts from it, unless the question asks
             # for several texts or periods (``other``).
-            tie = cand.score >= _TIE[shape] * best and cand.unit.doc_id == chosen[0].doc.doc.meta.id if chosen else False
+            tie = bool(chosen) and cand.unit.doc_id == chosen[0].doc.doc.meta.id and cand.score >= _TIE[shape] * best
             if chosen and not (tie or (other or wanted) and cand.score >= _MULTI_FLOOR * best):
                 continue
             if not chosen:  # the first anchor answers first, whatever scored higher beside it
@@ -436,7 +435,7 @@ def _national_plan(doc: DocUnits) -> bool:
     """A national plan or task list ("quốc gia" level): its tasks are led by ministries and the
     Government. Laws and resolutions, also national, bind every level and need no such note."""
     meta = doc.doc.meta
-    return set(meta.level or ()) == {_NATIONAL_LEVEL} and meta.kind in ("plan", "task_table")
+    return set(meta.level or ()) == {NATIONAL} and meta.kind in ("plan", "task_table")
 
 
 def _subject(query: QueryTerms, question: str) -> QueryTerms:
@@ -478,11 +477,13 @@ def _with_neighbours(doc: DocUnits, unit: Unit, query: QueryTerms, lexicon: Lexi
         return paragraph
     if _title_line(unit):  # "Xác định mục tiêu cụ thể", a run-in heading: what it heads is the answer
         body: list[Unit] = []
+        size = 0
         for other in doc.units[unit.seq + 1:]:
             if other.clause_id != unit.clause_id or other.kind != "text" or _title_line(other) \
-                    or body and sum(len(u.text) for u in body) + len(other.text) > _SHORT_PARAGRAPH:
+                    or body and size + len(other.text) > _SHORT_PARAGRAPH:
                 break
             body.append(other)
+            size += len(other.text)
         if body:
             return [unit, *body]
     units = [unit]
