@@ -15,8 +15,8 @@ Features (from the question, the passages and the blocks composition chose):
 * ``unseen``: the share of the question's weight in words no unit of the corpus has;
 * ``figures_missing``: "Điều 45", "khoản 3" and bare figures of the question absent from the passages;
 * ``years_missing``: years the question names (its reading's periods: not a year inside a document number,
-  a date or a law's name) that no chosen block, its headings or its document's period mentions or
-  spans ("giai đoạn 2031-2035"; "năm 2027" is spanned by "giai đoạn 2026-2030");
+  a date or a law's name) that no chosen block, its headings, its document's period or a retrieved
+  passage mentions or spans ("giai đoạn 2031-2035"; "năm 2027" is spanned by "giai đoạn 2026-2030");
 * ``names_missing``: proper names of the question ("Bắc Ninh", "TP Hồ Chí Minh", "GCI") absent from the blocks;
 * ``slot_missing``: no chosen block (with its headings and what its document is) holds the kind of
   value asked for (``assistant.engine._slots``: "bao nhiêu MW", "mức phí", "ngày nào", "số hiệu", "số điện
@@ -172,10 +172,10 @@ def question_features(analysis: Analysis, blocks: list[Block],
                if m.group(0) not in named_years and not lexicon.is_document_number(m.group(0))]
     figures_missing = [f for f in figures if _fold(f) not in passages_text]
     seen_text = answer_text + " " + passages_text
-    # A year is answered where a chosen block says it or is for a period that holds it ("2027" by a
-    # "giai đoạn 2026-2030" heading); a passage that was retrieved but not quoted answers nothing.
+    # A year is spoken of where a chosen block or a retrieved passage says it, or a chosen block is for a
+    # period that holds it ("2027" by a "giai đoạn 2026-2030" heading).
     periods = [p for b in blocks for p in read_periods(" ".join(filter(None, (b.period, b.doc.doc.meta.period))))]
-    years_missing = [y for y in years if y not in answer_text
+    years_missing = [y for y in years if y not in seen_text
                      and not any(start <= int(y) <= end for start, end in periods)]
     names_missing = [n for n in _names(question) if not _mentioned(n, seen_text)]
     levels_missing = _levels_missing(question, blocks, analysis.levels, seen_text)
