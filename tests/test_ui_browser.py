@@ -255,7 +255,6 @@ def test_evaluating_an_uploaded_dataset_shows_the_metrics_and_plots(page: Page, 
     dataset = tmp_path / "mini.jsonl"
     dataset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:3]), encoding="utf-8")
     page.get_by_role("tab", name="Đánh giá").click()
-    page.locator("#cds-eval-source").get_by_label("Tệp tải lên").check()
     page.locator("#cds-eval-file input[type=file]").set_input_files(dataset)
     expect(page.locator("#cds-eval-file")).to_contain_text("mini")
     page.click("#cds-eval-run")

@@ -33,10 +33,8 @@ def build_evaluate_tab(assistant: Assistant) -> None:
                 "dòng một đối tượng JSON {id, question, type, answer, evidence, must_mention}.")
     with gr.Row():
         with gr.Column():
-            source = gr.Radio([(f"Bộ câu hỏi kèm theo ({DEV_SET.name})", "dev"), ("Tệp tải lên", "upload")],
-                              value="dev", label="Bộ câu hỏi", elem_id="cds-eval-source")
-            upload = gr.File(label="Tệp câu hỏi .jsonl", file_count="single", visible=False,
-                             elem_id="cds-eval-file")
+            upload = gr.File(label=f"Tệp câu hỏi .jsonl (để trống: chạy bộ câu hỏi kèm theo {DEV_SET.name})",
+                             file_count="single", elem_id="cds-eval-file")
         with gr.Column():
             systems = gr.CheckboxGroup(list(SYSTEMS), value=["project"], elem_id="cds-eval-systems",
                                        label="Hệ thống (mặc định chỉ pipeline của dự án; hệ thống cơ sở chạy lâu hơn)")
@@ -49,13 +47,10 @@ def build_evaluate_tab(assistant: Assistant) -> None:
                        elem_id="cds-eval-plots")
     files = gr.File(label="Tệp báo cáo", file_count="multiple", visible=False, elem_id="cds-eval-files")
 
-    def evaluate(source_: str, path: str | None, names: list[str], k_: int,
-                 progress: gr.Progress = TRACK_TQDM):
-        if source_ == "upload" and not path:
-            raise gr.Error("Hãy tải lên tệp câu hỏi .jsonl hoặc chọn bộ câu hỏi kèm theo.", title="Chưa có tệp")
+    def evaluate(path: str | None, names: list[str], k_: int, progress: gr.Progress = TRACK_TQDM):
         if not names:
             raise gr.Error("Hãy chọn ít nhất một hệ thống.", title="Chưa chọn hệ thống")
-        dataset = DEV_SET if source_ == "dev" else Path(path)
+        dataset = Path(path) if path else DEV_SET
         progress(0, desc="Đang chuẩn bị các hệ thống…")
         try:
             result = run_benchmark(assistant.index.settings, dataset, names, k=int(k_), progress=True,
@@ -69,5 +64,4 @@ def build_evaluate_tab(assistant: Assistant) -> None:
         return (markdown, gr.update(value=images, visible=True),
                 gr.update(value=[str(p) for p in paths if p.suffix != ".png"], visible=True))
 
-    source.change(lambda s: gr.update(visible=s == "upload"), source, upload)
-    run.click(evaluate, [source, upload, systems, k], [report, plots, files], show_progress="full")
+    run.click(evaluate, [upload, systems, k], [report, plots, files], show_progress="full")
