@@ -15,7 +15,7 @@ from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult
                               scope_match, scope_of)
 from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
-from assistant.engine.select import SelectionModel, _national_plan, _with_neighbours
+from assistant.engine.select import SelectionModel, _capped, _national_plan, _with_neighbours
 from ingest.index import DENSE, SPARSE, EdgeVectorStore, SearchFilters
 from ingest.sparse import Bm25Encoder
 from tests.conftest import CORPUS_DIR
@@ -227,3 +227,19 @@ def test_a_list_is_rendered_as_its_heading_and_every_item_in_order(retriever: Re
     assert lines[1] == f"- **{' '.join(block.units[0].text.split())}** [1]"
     item_lines = [line.strip() for line in lines[2:2 + len(items)]]
     assert item_lines == [f"- {' '.join(block.doc.doc.text[i.start:i.end].split())} [1]" for i in items]
+
+
+def test_an_article_s_list_is_shown_from_its_first_point_whatever_unit_anchors_it(composer: Composer):
+    """Điều 5 Luật An ninh mạng: khoản 1 lists points a) to n), khoản 2 follows. A list anchored on khoản 2
+    shows the article from its start (and khoản 2); elsewhere a block is a window around its anchor."""
+    docs, _ = composer._corpus()
+    law = docs["luat-anm-2018"]
+    article = next(c for c in law.clauses.values() if c.label == "Điều 5")
+    units = law.subtree(article.id)
+    tail = units[-1]
+    assert law.clauses[tail.clause_id].label == "khoản 2 Điều 5"
+    block = _capped(units, tail, from_start=True)
+    assert block[0] is units[0] and block[-1] is tail
+    assert any(u.text.startswith("a) Thẩm định an ninh mạng") for u in block)
+    window = _capped(units, tail)
+    assert tail in window and not any(u.text.startswith("a) Thẩm định an ninh mạng") for u in window)

@@ -58,6 +58,7 @@ _TIE = {"factoid": 0.92, "task": 0.92, "list": 2.0, "howto": 2.0, "compare": 0.9
 _MULTI_FLOOR = 0.6  # a further anchor from another named source or period
 _MAX_BLOCK_UNITS = 16
 _MAX_BLOCK_CHARS = 3000
+_PROVISIONS = ("article", "clause")  # Điều, khoản: clause kinds of the legal parser
 _TYPICAL_UNIT = 150  # characters
 _TITLE_LINE = 80  # characters: at most this long, a line without closing punctuation is a run-in heading
 _SHORT_PARAGRAPH = 600  # characters: a factoid's sentence comes with its whole paragraph up to this
@@ -413,7 +414,9 @@ class Composer:
             return Block(doc, (unit,), "task", cand.score, _period(doc, unit))
         if analysis.qtype.shape in ("list", "howto") or analysis.qtype.count:  # "4 chính sách nào": a list
             group = _enumeration(doc, unit)
-            units = _capped(doc.subtree(group.id), unit)
+            # An article's or a khoản's provisions are read from the first (an anchor on "2. Chính phủ quy
+            # định …" after the list of khoản 1 must not show only the list's tail).
+            units = _capped(doc.subtree(group.id), unit, from_start=group.kind in _PROVISIONS)
         elif unit.kind == "heading" or unit.text.rstrip().endswith(":"):
             units = _capped([u for u in doc.subtree(unit.clause_id) if u.seq >= unit.seq], unit)
         else:
@@ -557,21 +560,25 @@ def _enumeration(doc: DocUnits, unit: Unit) -> Clause:
     return clause
 
 
-def _capped(units: list[Unit], anchor: Unit) -> list[Unit]:
-    """At most _MAX_BLOCK_UNITS units and _MAX_BLOCK_CHARS characters, keeping the anchor."""
+def _capped(units: list[Unit], anchor: Unit, *, from_start: bool = False) -> list[Unit]:
+    """At most _MAX_BLOCK_UNITS units and _MAX_BLOCK_CHARS characters, keeping the anchor: a window
+    around it, or with ``from_start`` (a list) the list's first units and then the anchor, so that a
+    list anchored on a late item or on the clause after it is shown from its start."""
     if not units:
         return [anchor]
+    index = units.index(anchor) if anchor in units else 0
+    start = 0 if from_start or index < _MAX_BLOCK_UNITS * 2 // 3 else index - _MAX_BLOCK_UNITS // 3
     out: list[Unit] = []
     size = 0
-    start = 0
-    if anchor in units:
-        index = units.index(anchor)
-        start = 0 if index < _MAX_BLOCK_UNITS * 2 // 3 else index - _MAX_BLOCK_UNITS // 3
     for u in units[start:]:
         if len(out) >= _MAX_BLOCK_UNITS or size + len(u.text) > _MAX_BLOCK_CHARS and out:
             break
         out.append(u)
         size += len(u.text)
+    if anchor in units and anchor not in out:
+        while out and (len(out) >= _MAX_BLOCK_UNITS or size + len(anchor.text) > _MAX_BLOCK_CHARS):
+            size -= len(out.pop().text)
+        out.append(anchor)
     return out
 
 
