@@ -20,18 +20,9 @@ from dataclasses import dataclass
 
 from ingest import _guidance_markers as mk
 from ingest.model import Clause, ParsedDocument, Span, TaskRecord
+from ingest.tables import OTHER_COLUMNS, TASK_COLUMNS, task_columns
 
 _AREA = re.compile(r"([IVXLC]+)\s*\.?")
-_COLUMNS = (  # record attribute, words that name its column in the header
-    ("number", ("stt",)),
-    ("task", ("tên nhiệm vụ", "nhiệm vụ")),
-    ("result", ("kết quả",)),
-    ("lead", ("chủ trì",)),
-    ("coordinating", ("phối hợp",)),
-    ("deadline", ("thời hạn",)),
-    ("note", ("lưu ý", "ghi chú")),
-)
-_OTHER_COLUMNS = ("kinh phí", "nguồn vốn", "căn cứ", "nguồn")  # columns of a plan's task list no record keeps
 
 
 @dataclass(frozen=True)
@@ -121,19 +112,13 @@ def _header_width(cells: list[_Cell]) -> int:
     first_area = next((i for i, cell in enumerate(cells) if _AREA.fullmatch(cell.text)), None)
     if first_area is not None:
         return first_area
-    names = [word for _, words in _COLUMNS for word in words] + list(_OTHER_COLUMNS)
+    names = [word for _, words in TASK_COLUMNS for word in words] + list(OTHER_COLUMNS)
     return next((i for i, cell in enumerate(cells) if not any(w in cell.text.casefold() for w in names)), len(cells))
 
 
 def _columns(header: list[_Cell]) -> dict[str, int]:
     """Column index of each record field named in the header; STT and the task default to 0 and 1."""
-    names = [cell.text.casefold() for cell in header]
-    columns: dict[str, int] = {}
-    for attr, words in _COLUMNS:
-        for i, name in enumerate(names):
-            if i not in columns.values() and any(word in name for word in words):
-                columns[attr] = i
-                break
+    columns = task_columns([cell.text for cell in header])
     columns.setdefault("number", 0)
     columns.setdefault("task", min(1, len(header) - 1))
     return columns

@@ -28,6 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 from ingest.model import Chunk, Clause, ParsedDocument, TaskRecord
+from ingest.tables import is_row_line
 
 _ATOMIC = ("table_row", "task")
 # Never packed with a sibling: a law is retrieved and cited by article, a plan by its numbered sections.
@@ -234,9 +235,10 @@ class _Builder:
                 if anc.title:
                     headings.append(anc.title)
         task = self.tasks.get(clause.id) if atomic else None
-        # 002's rows are bare tab-separated cells; 004's task blocks already name their fields. A row
-        # split into pieces embeds each piece's own text.
-        fields_text = _fields_text(task) if task and clause.kind == "table_row" else ""
+        # 002's rows are bare tab-separated cells; 004's task blocks and the loader's table rows ("Dòng 3 —
+        # Cột: giá trị; …") already name their fields. A row split into pieces embeds each piece's own text.
+        bare = task and clause.kind == "table_row" and not is_row_line(self.text[clause.start:clause.end])
+        fields_text = _fields_text(task) if bare else ""
         row_start, row_end = self._trim(clause.start, clause.end) if clause else (start, end)
         if fields_text and (len(fields_text) > self.max or not start <= row_start < row_end <= end):
             fields_text = ""

@@ -97,7 +97,7 @@ CLAUSE_KINDS = (
     "point",  # điểm
     "table_header",  # the column-name row of a task table (not chunked: every row names its columns)
     "area",  # a group heading of a task table (002: "I. Về HOÀN THIỆN THỂ CHẾ"), or a .docx/HTML table over its rows
-    "table_row",  # one row of a task table, or of a .docx/HTML table ("Dòng 3 — Cột: giá trị; …", no TaskRecord)
+    "table_row",  # one row of a task table, or of a .docx/HTML table ("Dòng 3 — Cột: giá trị; …"; a TaskRecord if its table names a task and its lead)
     "task",  # a 004-style task block
 )
 

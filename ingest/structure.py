@@ -2,14 +2,18 @@
 
 Three layouts are told apart: laws and resolutions (``ingest.legal``), a task table laid out as
 tab-prefixed cells (002), and free-text guidance with numbered headings, lists and paragraphs (000,
-001, 003, 004, whose "- task / + field" blocks also yield task records).
+001, 003, 004, whose "- task / + field" blocks also yield task records). In the first and the last,
+the rows of a .docx/HTML task table (``ingest.tables``) are task records too.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ingest._guidance_outline import parse_outline
 from ingest._guidance_table import looks_tabular, parse_table
 from ingest.model import ParsedDocument
+from ingest.tables import row_tasks
 
 
 def parse_structure(text: str, doc_id: str) -> ParsedDocument:
@@ -28,7 +32,9 @@ def parse_structure(text: str, doc_id: str) -> ParsedDocument:
     from ingest.legal import looks_legal, parse_legal
 
     if looks_legal(text):
-        return parse_legal(text, doc_id)
-    if looks_tabular(text):
+        parsed = parse_legal(text, doc_id)
+    elif looks_tabular(text):
         return parse_table(text, doc_id)
-    return parse_outline(text, doc_id)
+    else:
+        parsed = parse_outline(text, doc_id)
+    return replace(parsed, tasks=parsed.tasks + row_tasks(text, parsed.clauses, doc_id))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from assistant.core import Assistant
 from assistant.engine.retrieve import Retriever
@@ -22,6 +24,7 @@ from ingest.normalise import normalise
 from ingest.pipeline import CorpusIndex
 from ingest.settings import REPO_ROOT
 from ingest.structure import parse_structure
+from ingest.tables import column_names, row_cells
 from tests.conftest import make_settings
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -143,6 +146,50 @@ def test_row_lines_outside_a_table_and_a_caption_without_rows_are_plain_text():
     assert text[caption.start : caption.end] == "Bảng 1: Danh mục chỉ tiêu"  # the next paragraph is Mục I's own
 
 
+def test_a_task_table_s_rows_are_task_records_with_their_fields(plan):
+    """A table naming a task and its lead is a task table: every row with a task is a record whose
+    fields are the row's cells (as in 002), grouped by the row merged over it."""
+    path, area_1, area_2 = plan
+    text = normalise(load_file(path, MAX_BYTES).text).text
+    parsed = parse_structure(text, "ke-hoach")
+    rows = {c.id: c for c in parsed.clauses if c.kind == "table_row"}
+    assert len(parsed.tasks) == len(area_1) + len(area_2)  # the group-heading row is no task
+    assert all(t.clause_id in rows and t.doc_id == "ke-hoach" for t in parsed.tasks)
+    for record, source in zip(parsed.tasks, [*area_1, *area_2]):
+        task, lead, coordinating, deadline = _fields(source)
+        assert [record.task.text, record.lead.text, record.deadline.text] == [task, lead, deadline]
+        for span in (record.task, record.lead, record.deadline):
+            assert text[span.start : span.end] == span.text
+        assert record.result is None and record.note is None  # columns the tables do not have
+    first, appendix = parsed.tasks[0], parsed.tasks[len(area_1)]
+    assert (first.area_number, first.area, first.label) == ("I", "I. VỀ HOÀN THIỆN THỂ CHẾ", "Mục II, bảng 1, dòng 2")
+    assert first.coordinating.text == _fields(area_1[0])[2]
+    assert appendix.coordinating is None and appendix.label == "Phụ lục I, bảng 2, dòng 1"
+
+
+def test_a_table_without_a_lead_column_has_no_task_records():
+    text = ("I. CHỈ TIÊU\nBảng 1: STT | Nhiệm vụ | Chỉ tiêu\n"
+            "Dòng 1 — STT: 1; Nhiệm vụ: Cung cấp dịch vụ công trực tuyến; Chỉ tiêu: 100% hồ sơ trực tuyến")
+    parsed = parse_structure(text, "chi-tieu")
+    assert [c.kind for c in parsed.clauses] == ["section", "area", "table_row"] and parsed.tasks == ()
+
+
+_NAME = st.text(st.sampled_from("aăâbcdđeêghiklmnoôơpqrstuưvxyAĐT /,()"), min_size=1, max_size=12).map(str.strip).filter(bool)
+_VALUE = st.text(st.sampled_from("aàáạbcdđeêhkmnoôơtuư0123456789 ,.:/()%-;"), max_size=40).filter(
+    lambda v: v.strip() and "; " not in v and v == v.strip())
+
+
+@given(st.lists(st.tuples(_NAME, st.one_of(st.none(), _VALUE)), min_size=1, max_size=6, unique_by=lambda c: c[0]))
+def test_a_row_line_reads_back_into_the_cells_the_loader_wrote(cells):
+    names = [name for name, _ in cells]
+    written = [(name, value) for name, value in cells if value is not None]  # the loader leaves out empty cells
+    line = "Dòng 7 — " + "; ".join(f"{name}: {value}" for name, value in written)
+    assume(not any(f"{name}: " in value for _, value in written for name in names))
+    read = row_cells(line, names)
+    assert [(cell.name, line[cell.start : cell.end]) for cell in read] == written
+    assert column_names("Bảng 3: " + " | ".join(names)) == names
+
+
 def test_a_real_decision_s_task_appendix_reads_row_by_row(newdocs_dir: Path):
     """QĐ 982/QĐ-TTg (the new-document set): group rows merged across all but the number column."""
     path = newdocs_dir / "qd-982-qd-ttg-2026-doanh-nghiep-cong-nghe-so.docx"
@@ -152,6 +199,10 @@ def test_a_real_decision_s_task_appendix_reads_row_by_row(newdocs_dir: Path):
     assert lines[first + 1] == "Dòng 1 — TT: 1.; Rà soát, hoàn thiện thể chế"
     [green_lane] = [line for line in lines if "Luồng xanh" in line]
     assert green_lane.startswith("Dòng ") and "; Cơ quan chủ trì: " in green_lane
+    text = normalise("\n".join(lines)).text
+    [record] = [t for t in parse_structure(text, "qd-982").tasks if "Luồng xanh" in t.task.text]
+    assert record.lead.text and record.lead.text in green_lane and record.deadline.text in green_lane
+    assert record.area_number and record.area.startswith(f"{record.area_number}. ")  # its group row, "5. …"
 
 
 @pytest.mark.slow
@@ -171,7 +222,7 @@ def test_the_row_is_retrieved_and_cited_through_the_real_index(plan, tmp_path: P
         index.close()
     assert (top.kind, top.clause_label) == ("table_row", "Mục II, bảng 1, dòng 5")
     assert "Cơ quan chủ trì: Bộ KH&CN" in top.text
-    assert answer.answerable  # a row without a TaskRecord is quoted whole, cited by its row
+    assert answer.answerable  # the row, a task record, is quoted whole and cited by its row
     assert answer.citations[0].clause == "Mục II, bảng 1, dòng 5"
     assert "Xây dựng Nghị định hướng dẫn chi tiết Luật Chuyển đổi số; Cơ quan chủ trì: Bộ KH&CN" in answer.citations[0].quote
     # shown as the row's fields, one column a line, each citing the row

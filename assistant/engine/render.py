@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from assistant.engine._qtype import QuestionType
 from assistant.engine._units import DocUnits, Unit
 from assistant.schemas import Citation
+from ingest.tables import column_names, row_cells
 
 _FIELD_NAMES = (("task", "Nhiệm vụ"), ("result", "Kết quả thực hiện"), ("lead", "Cơ quan chủ trì"),
                 ("coordinating", "Cơ quan phối hợp"), ("deadline", "Thời hạn hoàn thành"), ("note", "Lưu ý"))
@@ -54,10 +55,9 @@ def render(blocks: list[Block], qtype: QuestionType) -> Rendered:
     citations: list[Citation] = []
     sections = []
     for block in ordered:
-        if block.kind == "task":
-            lines = _task_lines(block, citations)
-        else:
-            lines = _row_lines(block, citations) or _text_lines(block, citations)
+        # A .docx table row shows every column it has; another task its record's fields.
+        lines = _row_lines(block, citations) or (
+            _task_lines(block, citations) if block.kind == "task" else _text_lines(block, citations))
         header = _header(block, qtype)
         if len(lines) == 1:
             sections.append(f"{header} {lines[0][1]}")
@@ -122,23 +122,15 @@ def _row_lines(block: Block, citations: list[Citation]) -> list[tuple[int, str]]
     if clause is None or clause.kind != "table_row" or any(u.clause_id != clause.id for u in units):
         return None
     table = block.doc.clauses.get(clause.parent)
-    head = block.doc.doc.text[table.start:table.heading_end] if table is not None else ""
-    names = [n.strip() for n in head.partition(":")[2].split(" | ") if n.strip()]
-    text = " ".join(" ".join(u.text for u in units).split())
-    body = text.partition(" — ")[2] or text
-    cuts = []
-    for name in names:
-        at = body.find(f"{name}: ", cuts[-1][1] if cuts else 0)
-        if at >= 0 and (at == 0 or body[at - 2 : at] == "; "):
-            cuts.append((at, at + len(name) + 2, name))
-    if len(cuts) < 2:
+    text = block.doc.doc.text
+    names = column_names(text[table.start:table.heading_end]) if table is not None else []
+    line = text[clause.start:clause.end]
+    cells = {cell.name: cell for cell in row_cells(line, names)}
+    if len(cells) < 2:
         return None
     n = _cite(block.doc, units[0].start, units[-1].end, citations)
-    lines = []
-    for (start, value_start, name), following in zip(cuts, [*cuts[1:], None]):
-        value = body[value_start : following[0] - 2 if following else len(body)].strip()
-        lines.append((0, f"{name}: {value or '(để trống)'} [{n}]"))
-    return lines
+    return [(0, f"{name}: {' '.join(line[cells[name].start:cells[name].end].split()) or '(để trống)'} [{n}]")
+            for name in names if name in cells]
 
 
 def _runs(units: tuple[Unit, ...]) -> list[list[Unit]]:
