@@ -96,7 +96,7 @@ FEATURES = (
     "precision",       # share of the unit's own words the question uses
     "named_document",  # +1 from a document the question names, -1 from another when it names one
     "compare_period",  # a comparison's unit from a period the question names
-    "slot",            # it holds the kind of value asked for ("ngày nào": a date)
+    "slot",            # it holds the kind of value asked for ("ngày nào": a date; "do ai chủ trì": a task's lead)
     "scope_conflict",  # the share of the levels and periods the question names that its scope is against
     "defines",         # it defines or enumerates a phrase of a what-is question
     "frame",           # recital or signature part, and the question is not about them
@@ -254,7 +254,7 @@ class Composer:
                 lexicon.precision(query, terms),
                 (1.0 if unit.doc_id in query.named_docs else -1.0) if query.named_docs else 0.0,
                 float(qtype.shape == "compare" and _period(doc, unit) in qtype.periods),
-                float(expected is not None and expected(unit.text)),
+                float(expected is not None and expected(unit.text) or _holds_fields(doc, unit, qtype.fields)),
                 # Retrieval ranked the matching scope first already; what is against it counts down here.
                 max(0.0, -scope_match(reading, self._scope(doc, unit))) if reading.levels or reading.periods else 0.0,
                 float(asks_definition and _defines(unit.text, folded_question)),
@@ -432,6 +432,13 @@ class Composer:
                 lexicon = load_lexicon(docs.values(), self.cache_dir, revision)
                 self._docs, self._lexicon, self._revision = docs, lexicon, revision
             return self._docs, self._lexicon
+
+
+def _holds_fields(doc: DocUnits, unit: Unit, fields: tuple[str, ...]) -> bool:
+    """Whether ``unit`` is a task record that fills a task field the question asks for ("do ai chủ trì":
+    the lead), the kind of value a task question asks."""
+    record = doc.tasks.get(unit.clause_id) if fields and unit.kind == "task" else None
+    return record is not None and any((span := getattr(record, f)) is not None and span.text.strip() for f in fields)
 
 
 def _national_plan(doc: DocUnits) -> bool:
