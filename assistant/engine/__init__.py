@@ -3,12 +3,12 @@
 1. ``read``: ``read_query(text) -> Query``, the levels, periods, article, section and term a question
    names, read once.
 2. ``retrieve``: ``Retriever.search(question) -> SearchResult`` (ranked ``Passage`` list, the question as
-   searched and its ``Query``); ``Retriever.with_each_named(result, named_docs) -> list[Passage]``, the
+   searched, its ``Query`` and its best cosine to any chunk); ``Retriever.with_each_named(result, named_docs) -> list[Passage]``, the
    passages with one from each text the question names; ``Retriever.named_clause(query, named_docs,
    passages) -> Passage | None``, the clause the question names, looked up by structure, which
    ``named_first`` ranks first.
-3. ``select``: ``Composer.analyse(question, passages, query, target) -> Analysis`` (answer units scored
-   against the question), then ``Composer.blocks(analysis) -> list[Block]``, the units the answer quotes.
+3. ``select``: ``Composer.analyse(question, passages, query, target, similarity) -> Analysis`` (answer units
+   scored against the question), then ``Composer.blocks(analysis) -> list[Block]``, the units the answer quotes.
 4. ``decide``: ``Abstainer.decide(analysis, blocks, lexicon) -> Decision``, answer or refuse.
 5. ``render``: ``render(blocks, qtype) -> Rendered``, Markdown with [n] markers and verbatim citations
    (``Composer.render`` adds the note when the sources are for another plan level).

