@@ -13,7 +13,8 @@ Features (from the question, the passages and the blocks composition chose):
 * ``rare_missing_best`` / ``rare_missing_all``: the share of the question's rare words (in at most 1%
   of units) missing from the best block with its headings / from every candidate unit;
 * ``unseen``: the share of the question's weight in words no unit of the corpus has;
-* ``figures_missing``: "Điều 45", "khoản 3" and bare figures of the question absent from the passages;
+* ``figures_missing``: "Điều 45", "khoản 3" and bare figures of the question absent from the passages (an
+  article or khoản the named-clause look-up found by structure is not missing);
 * ``years_missing``: years the question names (its reading's periods: not a year inside a document number,
   a date or a law's name) that no chosen block, its headings, its document's period or a retrieved
   passage mentions or spans ("giai đoạn 2031-2035"; "năm 2027" is spanned by "giai đoạn 2026-2030");
@@ -185,7 +186,10 @@ def question_features(analysis: Analysis, blocks: list[Block],
     named_years = set(years) | set(law_years(question))  # periods and law names, not figures to find
     figures = [m.group(0) for m in _FIGURE.finditer(question)
                if m.group(0) not in named_years and not lexicon.is_document_number(m.group(0))]
-    figures_missing = [f for f in figures if _fold(f) not in passages_text]
+    # "khoản 2 Điều 42" found by structure (the named clause) exists, whatever the passages' text spells.
+    found_article = analysis.reading.article if analysis.target is not None else None
+    found = {f"điều {found_article.article}", f"khoản {found_article.clause}"} if found_article else set()
+    figures_missing = [f for f in figures if _fold(f) not in passages_text and " ".join(_fold(f).split()) not in found]
     seen_text = answer_text + " " + passages_text
     # A year is spoken of where a chosen block or a retrieved passage says it, or a chosen block is for a
     # period that holds it ("2027" by a "giai đoạn 2026-2030" heading).
