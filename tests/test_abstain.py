@@ -159,6 +159,19 @@ def test_questions_for_a_kind_of_value_the_sources_lack_are_refused(assistant: A
     assert not prepared.decision.answerable
 
 
+@pytest.mark.slow
+def test_a_task_field_its_record_leaves_empty_is_refused_and_named(assistant: Assistant):
+    """002's "Bố trí quỹ đất cho các Trung tâm dữ liệu" has a lead and no partner: asked for the partner
+    alone, the answer is that the corpus does not say; asked for both, the row answers."""
+    for question in ("Nhiệm vụ bố trí quỹ đất cho các Trung tâm dữ liệu có cơ quan nào phối hợp?",
+                     "Cơ quan phối hợp bố trí quỹ đất cho các Trung tâm dữ liệu là những cơ quan nào?"):
+        answer = assistant.ask(question)
+        assert not answer.answerable, question
+        assert "(không tìm thấy: “cơ quan phối hợp”)" in answer.answer
+    both = assistant.ask("Nhiệm vụ bố trí quỹ đất cho các Trung tâm dữ liệu do ai chủ trì, ai phối hợp?")
+    assert both.answerable and "Cơ quan chủ trì: UBND tỉnh, thành phố trực thuộc Trung ương" in both.answer
+
+
 def test_calibration_refuses_the_held_out_sets():
     for name in ("dev.jsonl", "newdocs.jsonl", "fresh.jsonl"):
         with pytest.raises(ValueError, match="held-out"):

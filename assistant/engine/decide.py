@@ -26,14 +26,16 @@ Features (from the question, the passages and the blocks composition chose):
   retrieved passages speak of that level;
 * ``foreign_document``: the question cites a document the corpus does not hold ("Nghị định
   47/2024/NĐ-CP", "Luật Dữ liệu") and so asks about its content;
-* ``field_empty``: a task question asks for a field (lead, coordinating, deadline) that the chosen task
-  record leaves empty.
+* ``field_empty``: a task question asks for fields (lead, coordinating, deadline) that the chosen task
+  record all leaves empty.
 
-Three guards refuse before the model: a question mostly in words the corpus never uses, one whose best
-unit covers too little of it, and one that is nearer to no chunk than any answerable fitting question
-(off-topic questions, which a calibration set of near misses lacks). The last compares the question's
+Guards refuse before the model: a question mostly in words the corpus never uses, one whose best unit
+covers too little of it, and one that is nearer to no chunk than any answerable fitting question
+(off-topic questions, which a calibration set of near misses lacks). The third compares the question's
 best cosine to any chunk (``SearchResult.similarity``) with a floor measured for the bundled embedder;
-another embedder's cosines sit on another scale, so with it that guard is off.
+another embedder's cosines sit on another scale, so with it that guard is off. A question for task
+fields its task record leaves empty ("Cơ quan phối hợp của nhiệm vụ … là những cơ quan nào?") is refused
+too: the calibration sets hold no answerable one, so the model could not learn the weight (0).
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ _GENERIC_NAMES = frozenset(strip_diacritics(w).casefold() for w in """
 _FIELD_CUES = {"lead": ("chủ trì", "ai được giao", "giao cho ai", "do ai", "cơ quan nào", "bộ nào"),
                "coordinating": ("phối hợp",),
                "deadline": ("thời hạn", "hạn hoàn thành", "hạn khi nào", "khi nào")}
+_FIELD_NAMES = {"lead": "cơ quan chủ trì", "coordinating": "cơ quan phối hợp", "deadline": "thời hạn hoàn thành"}
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,11 @@ class Abstainer:
 
     def decide(self, analysis: Analysis, blocks: list[Block], lexicon: Lexicon) -> Decision:
         values, missing = question_features(analysis, blocks, lexicon)
-        if not blocks or values["unseen"] > _MAX_UNSEEN or values["coverage"] < _MIN_COVERAGE or self._far(analysis):
+        if (not blocks or values["unseen"] > _MAX_UNSEEN or values["coverage"] < _MIN_COVERAGE or self._far(analysis)
+                or values["field_empty"]):
             return Decision(False, 0.0, values, missing)
         p = self.model.probability(values)
         return Decision(p >= self.model.threshold, p, values, missing)
-
 
     def _far(self, analysis: Analysis) -> bool:
         """Whether the question is nearer to no chunk than the floor measured for the running embedder."""
@@ -209,6 +212,7 @@ def question_features(analysis: Analysis, blocks: list[Block],
     # tuệ nhân tạo"), is that document's subject, not a foreign one.
     titles = _fold(" ".join(b.doc.doc.meta.title for b in blocks))
     foreign = [d for d in foreign if not _mentioned(d, titles)]
+    empty_fields = _empty_fields(question, blocks[0] if blocks else None)
     unseen_weight = len(query.unseen) * lexicon.unseen_idf
     unseen = unseen_weight / (unseen_weight + query.total) if unseen_weight else 0.0
     values = {
@@ -222,9 +226,9 @@ def question_features(analysis: Analysis, blocks: list[Block],
         "slot_missing": analysis.expected is not None and not any(analysis.expected(_block_text(b)) for b in blocks),
         "levels_missing": len(levels_missing),
         "foreign_document": len(foreign),
-        "field_empty": _field_empty(analysis, blocks[0] if blocks else None),
+        "field_empty": bool(empty_fields),
     }
-    missing_items = [*foreign, *figures_missing, *years_missing, *names_missing, *levels_missing]
+    missing_items = [*foreign, *figures_missing, *years_missing, *names_missing, *levels_missing, *empty_fields]
     return {k: float(v) for k, v in values.items()}, tuple(dict.fromkeys(missing_items))
 
 
@@ -286,16 +290,20 @@ def _levels_missing(question: str, blocks: list[Block], retrieved: frozenset[str
             if m.group(1).casefold() not in levels and _fold(m.group(0)) not in seen_text]
 
 
-def _field_empty(analysis: Analysis, block: Block | None) -> bool:
+def _empty_fields(question: str, block: Block | None) -> list[str]:
+    """The task fields the question asks for, named as a reader would ("cơ quan phối hợp"), when the
+    chosen task record leaves every one of them empty; [] otherwise (a record that fills one of them
+    answers, the empty ones shown as such)."""
     if block is None or block.kind != "task":
-        return False
+        return []
     record = block.doc.tasks[block.units[0].clause_id]
-    text = analysis.question.casefold()
-    for attr, cues in _FIELD_CUES.items():
-        span = getattr(record, attr)
-        if any(cue in text for cue in cues) and (span is None or not span.text.strip()):
-            return True
-    return False
+    text = question.casefold()
+    asked = [attr for attr, cues in _FIELD_CUES.items() if any(cue in text for cue in cues)]
+    # "Cơ quan phối hợp … là những cơ quan nào?": the agency asked is the partner, not the lead.
+    if "coordinating" in asked and "lead" in asked and "chủ trì" not in text:
+        asked.remove("lead")
+    empty = [attr for attr in asked if (span := getattr(record, attr)) is None or not span.text.strip()]
+    return [_FIELD_NAMES[attr] for attr in empty] if asked and empty == asked else []
 
 
 def _fold(text: str) -> str:
