@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest._guidance_markers import table_line
 from ingest.model import Clause, Span, TaskRecord
 
 # Record attribute, words that name its column in a header ("Cơ quan chủ trì", "Đơn vị chủ trì").
@@ -31,8 +32,6 @@ TASK_COLUMNS = (
     ("note", ("lưu ý", "ghi chú")),
 )
 OTHER_COLUMNS = ("kinh phí", "nguồn vốn", "căn cứ", "nguồn")  # columns of a plan's task list no record keeps
-_TITLE = re.compile(r"Bảng \d+: ")
-_ROW = re.compile(r"Dòng \d+ — ")
 _NUMBERED = re.compile(r"([IVXLC]+|\d{1,2}(?:\.\d{1,2})*)\.?\s")
 
 
@@ -60,20 +59,22 @@ def task_columns(names: Sequence[str]) -> dict[str, int]:
 
 def column_names(title_line: str) -> list[str]:
     """The column names of a table's title line ("Bảng 2: STT | Tên nhiệm vụ | …"); [] for another line."""
-    m = _TITLE.match(title_line)
-    return [n.strip() for n in title_line[m.end():].split(" | ") if n.strip()] if m else []
+    marker = table_line(title_line)
+    if marker is None or marker.scheme != "table":
+        return []
+    return [n.strip() for n in title_line[marker.body:].split(" | ") if n.strip()]
 
 
 def is_row_line(line: str) -> bool:
     """Whether ``line`` is a row line as the loaders write it ("Dòng 3 — …")."""
-    return _ROW.match(line) is not None
+    marker = table_line(line)
+    return marker is not None and marker.scheme == "row"
 
 
 def row_cells(line: str, names: Sequence[str]) -> list[Cell]:
     """The named cells of a row line ("Dòng 3 — Cột: giá trị; …"), in column order. A column the row
     leaves empty is absent; a cell merged over the row (a group heading) has no name and is left out."""
-    m = _ROW.match(line)
-    body = m.end() if m else 0
+    body = _body(line)
     cuts: list[tuple[int, int, str]] = []  # (where the name starts, where its value starts, name)
     for name in names:
         at = line.find(f"{name}: ", cuts[-1][1] if cuts else body)
@@ -134,8 +135,7 @@ def row_tasks(text: str, clauses: Sequence[Clause], doc_id: str) -> tuple[TaskRe
 def _group(line: str, cells: dict[str, Cell], names: Sequence[str], columns: dict[str, int]) -> tuple[str, str] | None:
     """The (number, heading) a taskless row opens as a group of the rows below it: its unnamed text
     (a cell merged over the row) after its number; None for a row without such text (a total)."""
-    m = _ROW.match(line)
-    parts = [p.strip() for p in line[m.end() if m else 0 :].split("; ")]
+    parts = [p.strip() for p in line[_body(line):].split("; ")]
     heading = " ".join(p for p in parts if p and not any(p.startswith(f"{n}: ") for n in names))
     if not heading:
         return None
@@ -145,3 +145,9 @@ def _group(line: str, cells: dict[str, Cell], names: Sequence[str], columns: dic
         return number, f"{number}. {heading}"
     m = _NUMBERED.match(heading)  # "I. VỀ HOÀN THIỆN THỂ CHẾ" merged over the whole row
     return (m.group(1) if m else ""), heading
+
+
+def _body(line: str) -> int:
+    """Where a row line's cells start (after "Dòng 3 — "); 0 for a line that is no row line."""
+    marker = table_line(line)
+    return marker.body if marker is not None and marker.scheme == "row" else 0
