@@ -10,12 +10,18 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from assistant.engine.corpus import CorpusReader
 from assistant.engine.read import Query, Scope, read_query, scope_match, scope_of
 from ingest.index import SearchFilters, SearchMode
 from ingest.sparse import Bm25Encoder
 from ingest.vietnamese import DiacriticRestorer, expand_abbreviations, has_diacritics, strip_diacritics
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ingest.sparse import SparseVec
 
 _WORD = re.compile(r"\w+")
 # Added to the fused score of a chunk whose section title the question names (tuned on calib.jsonl), and,
@@ -90,6 +96,8 @@ class Retriever:
         self.scope_boost = scope_boost
         self.candidates = candidates
         self._bm25 = Bm25Encoder()
+        # A question is searched again per text it names (``with_each_named``): it is encoded once.
+        self._encode = functools.lru_cache(maxsize=64)(self._encode_query)
         self._restorer_of: tuple[tuple, DiacriticRestorer] | None = None  # (docstore revision, its restorer)
 
     def _restorer(self) -> DiacriticRestorer:
@@ -111,12 +119,26 @@ class Retriever:
         query = " ".join(query.split())
         if not has_diacritics(query):
             query = self._restorer().restore(query)
+        reading = read_query(query)  # as restored: "khoan 2 dieu 23" names an article too
+        dense, sparse = self._encode(query, mode)
+        passages = self._rank(query, reading, dense, sparse, k, filters, mode)
+        nearest = self.index.store.search(dense, None, 1, mode="dense") if dense is not None else []
+        similarity = nearest[0].score if nearest else None
+        return SearchResult(passages, (time.perf_counter() - started) * 1000, query, reading, similarity)
+
+    def _encode_query(self, query: str, mode: SearchMode) -> tuple[np.ndarray | None, SparseVec | None]:
+        """The query's dense and sparse vectors, as ``mode`` needs them (memoised in ``__init__``)."""
         dense = self.index.embedder.embed_batch([expand_abbreviations(query)], is_query=True)[0] if mode != "sparse" else None
         sparse = self._bm25.encode_query(query) if mode != "dense" else None
+        return dense, sparse
+
+    def _rank(self, query: str, reading: Query, dense: np.ndarray | None, sparse: SparseVec | None, k: int,
+              filters: SearchFilters, mode: SearchMode) -> list[Passage]:
+        """The best ``k`` passages for the encoded query: the engine's fused hits with the heading, quote and
+        scope boosts added, a chunk against the question's scope ranked after every other."""
         hits = self.index.store.search(dense, sparse, max(k, self.candidates), filters=filters, mode=mode,
                                        weights=self.weights, prefetch=self.prefetch)
         words = _words(query)
-        reading = read_query(query)  # as restored: "khoan 2 dieu 23" names an article too
         quoted = [_words(q) for q in _QUOTED.findall(query) if len(q.split()) >= 2]
         scored = []
         for h in hits:
@@ -127,10 +149,7 @@ class Retriever:
         # A strong prior, not a filter: a chunk for another level or period than the question names
         # ranks below every chunk that is not, yet is still returned when nothing else answers.
         ranked = [(score, h) for _, score, h in sorted(scored, key=lambda x: (x[0], -round(x[1], 6), x[2].id))[:k]]
-        passages = [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
-        nearest = self.index.store.search(dense, None, 1, mode="dense") if dense is not None else []
-        similarity = nearest[0].score if nearest else None
-        return SearchResult(passages, (time.perf_counter() - started) * 1000, query, reading, similarity)
+        return [Passage.from_payload(i + 1, score, h.id, h.payload) for i, (score, h) in enumerate(ranked)]
 
     def with_each_named(self, result: SearchResult, named_docs: Sequence[str], filters: SearchFilters = SearchFilters(),
                         mode: SearchMode = "hybrid") -> list[Passage]:
@@ -143,8 +162,10 @@ class Retriever:
         missing = [d for d in named_docs if d not in present and (not filters.doc_ids or d in filters.doc_ids)]
         if len(named_docs) < 2 or not missing or len(passages) < 2:
             return passages
-        extra = [hit for doc_id in missing
-                 for hit in self.search(result.query, k=1, filters=replace(filters, doc_ids=(doc_id,)), mode=mode).passages]
+        dense, sparse = self._encode(result.query, mode)  # as ``search`` encoded it: memoised
+        extra = [passage for doc_id in missing
+                 for passage in self._rank(result.query, result.reading, dense, sparse, 1,
+                                           replace(filters, doc_ids=(doc_id,)), mode)]
         merged = [passages[0], *extra, *passages[1:]][:len(passages)]
         return [replace(p, rank=i + 1) for i, p in enumerate(merged)]
 
