@@ -15,6 +15,9 @@ from assistant.engine._slots import expected_value
     ("Phải hoàn thành bao nhiêu CSDL quốc gia?", "Hoàn thành 10 cơ sở dữ liệu quốc gia.", "cơ sở dữ liệu quốc gia"),
     ("Tỷ lệ hồ sơ trực tuyến phải đạt bao nhiêu phần trăm?", "đạt tối thiểu 70%", "đạt tối thiểu"),
     ("Mức phạt tiền tối đa là bao nhiêu?", "phạt tiền 100.000.000 đồng", "phạt tiền"),
+    # a total is not given by a rate
+    ("Tổng kinh phí của Đề án là bao nhiêu tỷ đồng?", "tổng kinh phí 1.200 tỷ đồng", "hỗ trợ tối đa 2 tỷ đồng/doanh nghiệp"),
+    ("Tổng vốn cho dự án là bao nhiêu tiền?", "Tổng mức đầu tư 350 tỷ đồng.", "chi 50 triệu đồng mỗi năm"),
     ("Văn bản có số hiệu bao nhiêu?", "Số: 3816/BTTTT-CĐSQG", "Công văn hướng dẫn"),
     ("Số điện thoại của đầu mối là gì?", "điện thoại: 024 3943 7088", "liên hệ đầu mối"),
     ("10 địa phương đó là những tỉnh nào?", "tỉnh Bắc Ninh, Bình Dương", "tại 10 địa phương"),

@@ -29,6 +29,10 @@ _MONEY_CUES = ("muc tien", "muc phi", "muc phu cap", "phat tien", "phat bao nhie
                "bao nhieu dong", "ty dong", "trieu dong", "muc luong", "tien luong", "le phi", "hoc phi",
                "tro cap")
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b")
+# "tổng kinh phí … bao nhiêu tỷ đồng" asks a total, which a rate ("tối đa 2 tỷ đồng/doanh nghiệp", "50 triệu
+# đồng mỗi năm") does not give.
+_TOTAL_CUES = re.compile(r"\btong\s+(?:kinh phi|von|muc|so tien|ngan sach|chi)\b")
+_TOTAL_MONEY = re.compile(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b(?!\s*/|\s+(?:cho\s+)?(?:moi|mot)\s)")
 _CONTACT = {"so dien thoai": re.compile(r"\d[\d .]{7,}\d"), "email": re.compile(r"@"),
             "dia chi thu dien tu": re.compile(r"@")}
 _DURATION = re.compile(r"\d+\s*(?:nam|thang|ngay|gio)\b")
@@ -65,7 +69,7 @@ def expected_value(question: str) -> Callable[[str], bool] | None:
         if cue in text:
             return _matcher(pattern)
     if any(cue in text for cue in _MONEY_CUES):
-        return _matcher(_MONEY)
+        return _matcher(_TOTAL_MONEY if _TOTAL_CUES.search(text) else _MONEY)
     if any(cue in text for cue in _DOC_NUMBER_CUES):
         return _matcher(_DOC_NUMBER)
     if any(cue in text for cue in _DATE_CUES):
