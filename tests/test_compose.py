@@ -73,6 +73,9 @@ def test_units_keep_list_items_apart_and_headings_whole():
 @pytest.mark.parametrize(("question", "shape", "fields"), [
     ("Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì, hạn khi nào?", "task", ("lead", "deadline")),
     ("Nhiem vu nay ai phoi hop?", "task", ("coordinating",)),
+    # "cơ quan nào" after "phối hợp" asks the partner; with "chủ trì" both
+    ("Cơ quan phối hợp của nhiệm vụ này là những cơ quan nào?", "task", ("coordinating",)),
+    ("Nhiệm vụ này do cơ quan nào chủ trì, phối hợp?", "task", ("lead", "coordinating")),
     ("Quy mô kinh tế số năm 2025 là bao nhiêu % GDP?", "factoid", ()),
     ("Dịch vụ tin cậy gồm những dịch vụ nào?", "list", ()),
     ("Khi viết mục 'Tổ chức thực hiện' cần làm rõ những nội dung gì?", "howto", ()),

@@ -70,6 +70,9 @@ def classify(question: str, reading: Query | None = None) -> QuestionType:
     listing = has(_LIST)
     howto = has(_HOWTO) or bool(_HOWTO_WAY.search(text))
     fields = tuple(name for name, cues in _FIELDS.items() if has(cues)) if task else ()
+    # "Cơ quan phối hợp … là những cơ quan nào?": the agency asked is the partner, not the lead.
+    if "coordinating" in fields and "lead" in fields and not has(("chủ trì",)):
+        fields = tuple(f for f in fields if f != "lead")
     if compare:
         shape = "compare"
     elif task:

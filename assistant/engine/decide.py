@@ -80,9 +80,6 @@ _GENERIC_NAMES = frozenset(strip_diacritics(w).casefold() for w in """
     Hướng Dự Theo Trong Khi Nếu Các Những Mỗi Tổ Hội Đề Cục Sở Phòng Tỉnh Thành Xã Huyện Cổng Nền Hệ Cơ Ngân
     Đài Báo Phần Mục Khoản Điểm Giai Năm Tháng Ngày TP UBND CĐS CDS KH CV ANQG DTI CQNN KD NQ QĐ NĐ TW
     """.split())
-_FIELD_CUES = {"lead": ("chủ trì", "ai được giao", "giao cho ai", "do ai", "cơ quan nào", "bộ nào"),
-               "coordinating": ("phối hợp",),
-               "deadline": ("thời hạn", "hạn hoàn thành", "hạn khi nào", "khi nào")}
 _FIELD_NAMES = {"lead": "cơ quan chủ trì", "coordinating": "cơ quan phối hợp", "deadline": "thời hạn hoàn thành"}
 
 
@@ -206,13 +203,13 @@ def question_features(analysis: Analysis, blocks: list[Block],
     # a task about it ("văn bản hướng dẫn Luật Dữ liệu do ai chủ trì"), or "nêu trong căn cứ": then a
     # text the retrieved passages mention is not foreign.
     foreign = lexicon.unknown_documents(question)
-    if query.named_docs or lexicon.cites_corpus_document(question) or _asks_about_mention(question):
+    if query.named_docs or lexicon.cites_corpus_document(question) or _asks_about_mention(analysis):
         foreign = [d for d in foreign if not _mentioned(d, seen_text)]
     # A text the answering document is about, by its own title ("Nghị định quy định chi tiết … Luật Trí
     # tuệ nhân tạo"), is that document's subject, not a foreign one.
     titles = _fold(" ".join(b.doc.doc.meta.title for b in blocks))
     foreign = [d for d in foreign if not _mentioned(d, titles)]
-    empty_fields = _empty_fields(question, blocks[0] if blocks else None)
+    empty_fields = _empty_fields(analysis.qtype.fields, blocks[0] if blocks else None)
     unseen_weight = len(query.unseen) * lexicon.unseen_idf
     unseen = unseen_weight / (unseen_weight + query.total) if unseen_weight else 0.0
     values = {
@@ -261,9 +258,9 @@ def _names(question: str) -> list[str]:
     return names
 
 
-def _asks_about_mention(question: str) -> bool:
-    text = question.casefold()
-    return "nêu trong" in text or "nêu tại" in text or any(cue in text for cue in _FIELD_CUES["lead"])
+def _asks_about_mention(analysis: Analysis) -> bool:
+    text = analysis.question.casefold()
+    return "nêu trong" in text or "nêu tại" in text or bool({"lead", "coordinating"} & set(analysis.qtype.fields))
 
 
 def _mentioned(name: str, text: str) -> bool:
@@ -290,20 +287,15 @@ def _levels_missing(question: str, blocks: list[Block], retrieved: frozenset[str
             if m.group(1).casefold() not in levels and _fold(m.group(0)) not in seen_text]
 
 
-def _empty_fields(question: str, block: Block | None) -> list[str]:
-    """The task fields the question asks for, named as a reader would ("cơ quan phối hợp"), when the
-    chosen task record leaves every one of them empty; [] otherwise (a record that fills one of them
-    answers, the empty ones shown as such)."""
-    if block is None or block.kind != "task":
+def _empty_fields(asked: tuple[str, ...], block: Block | None) -> list[str]:
+    """The task fields the question asks for (``QuestionType.fields``), named as a reader would ("cơ quan
+    phối hợp"), when the chosen task record leaves every one of them empty; [] otherwise (a record that
+    fills one of them answers, the empty ones shown as such)."""
+    if not asked or block is None or block.kind != "task":
         return []
     record = block.doc.tasks[block.units[0].clause_id]
-    text = question.casefold()
-    asked = [attr for attr, cues in _FIELD_CUES.items() if any(cue in text for cue in cues)]
-    # "Cơ quan phối hợp … là những cơ quan nào?": the agency asked is the partner, not the lead.
-    if "coordinating" in asked and "lead" in asked and "chủ trì" not in text:
-        asked.remove("lead")
     empty = [attr for attr in asked if (span := getattr(record, attr)) is None or not span.text.strip()]
-    return [_FIELD_NAMES[attr] for attr in empty] if asked and empty == asked else []
+    return [_FIELD_NAMES[attr] for attr in empty] if empty == list(asked) else []
 
 
 def _fold(text: str) -> str:
