@@ -68,7 +68,7 @@ _W_PRECISION = 0.15  # share of the unit's own words the question uses
 _W_TITLE = 0.15
 _W_NAMED = 0.1
 _W_PERIOD = 0.15  # a comparison's unit from a period the question names
-_W_SCOPE = 0.15  # per share of the named levels and periods a unit's scope is against
+_W_SCOPE = 0.15  # per unit of scope_conflict
 _W_DEFINES = 0.2  # a unit defining or enumerating a phrase of a "what is / what does it include" question
 _DEFINITION = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s*|[a-zđ]\)\s*)?(.{4,80}?)\s+(?:là|gồm|bao gồm|được hiểu là)\b",
                          re.IGNORECASE)
@@ -97,7 +97,9 @@ FEATURES = (
     "named_document",  # +1 from a document the question names, -1 from another when it names one
     "compare_period",  # a comparison's unit from a period the question names
     "slot",            # it holds the kind of value asked for ("ngày nào": a date; "do ai chủ trì": a task's lead)
-    "scope_conflict",  # the share of the levels and periods the question names that its scope is against
+    # how far the unit's scope is against the levels and periods the question names, net of those it is
+    # for (-scope_match when negative): a "2025-2027" unit of the asked level scores 0 on "2028-2030"
+    "scope_conflict",
     "defines",         # it defines or enumerates a phrase of a what-is question
     "frame",           # recital or signature part, and the question is not about them
     "list_intro",      # it introduces a short enumeration, in a list or how-to question
