@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from assistant.core import Assistant
 from assistant.drafting.knowledge import KnowledgeBase
@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 TIMEOUT_MS = 120_000  # two shared cores: answering, drafting and ingesting can take a while
 expect.set_options(timeout=TIMEOUT_MS)
+_STREAMS: dict[Page, set] = {}  # see _track_event_streams
 QUESTION = "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?"
 OFF_TOPIC = "Giá vé xem chung kết bóng đá World Cup 2026 là bao nhiêu?"
 
@@ -76,6 +77,7 @@ def _open(browser: Browser, app_url: str, name: str) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="vi-VN")
     outside = refuse_other_hosts(context, app_url)
     page = context.new_page()
+    _track_event_streams(page)
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
     expect(page.locator("#cds-question textarea")).to_be_visible()
@@ -83,10 +85,38 @@ def _open(browser: Browser, app_url: str, name: str) -> Iterator[Page]:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
     context.close()
+    del _STREAMS[page]
     assert outside == [], f"the page tried to reach other hosts: {outside}"
 
 
+def _track_event_streams(page: Page) -> None:
+    """Keep the page's open Gradio event streams (GET …/queue/data) in ``_STREAMS[page]``."""
+    streams = _STREAMS[page] = set()
+
+    def opened(request: Request) -> None:
+        if "/queue/data" in request.url:
+            streams.add(request)
+
+    def closed(request: Request) -> None:
+        streams.discard(request)
+
+    page.on("request", opened)
+    page.on("requestfinished", closed)  # a stream the client aborts on "close_stream" fails
+    page.on("requestfailed", closed)
+
+
+def _settle(page: Page) -> None:
+    """Wait until the events the page sent have closed their stream. Gradio's client (6.x) loses a queued
+    event sent while a finished event's stream is closing: it opens no new stream and the answer never shows
+    (reproduced on two busy cores with a question sent as the page's queued load event finished)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while _STREAMS[page] and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert not _STREAMS[page], "the previous event's stream did not close"
+
+
 def _ask(page: Page, question: str) -> None:
+    _settle(page)
     page.fill("#cds-question textarea", question)
     page.click("#cds-send")
 

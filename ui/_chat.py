@@ -123,11 +123,14 @@ def build_chat_tab(app: gr.Blocks, assistant: Assistant) -> gr.Dropdown:
     for event in (question.submit, send.click):  # a question sent while one is answered waits its turn
         event(respond, inputs, [chatbot, question, state, kept], show_progress="minimal",
               trigger_mode="always_last")
-    open_source.click(show_source, [target, state], source, show_progress="minimal").then(
+    # The quick, non-streamed events skip the queue: Gradio's client (6.x) loses a queued event sent while
+    # the event stream of a finished one is closing (it neither reopens the stream nor shows the output), and
+    # the page's load event would otherwise close its stream just as a fast first question is sent.
+    open_source.click(show_source, [target, state], source, show_progress="minimal", queue=False).then(
         None, js="() => document.getElementById('cds-mark')?.scrollIntoView({block: 'center'})")
     for event in (new.click, chatbot.clear):  # a cleared chat starts a new session: no stale follow-ups
-        event(reset, None, [chatbot, state, source, kept])
-    app.load(restore, kept, [chatbot, state])
+        event(reset, None, [chatbot, state, source, kept], queue=False)
+    app.load(restore, kept, [chatbot, state], queue=False)
     return doc_filter
 
 

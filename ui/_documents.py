@@ -78,8 +78,9 @@ def build_documents_tab(assistant: Assistant) -> gr.HTML:
 
     metadata = [title, number, issuer, date, status, period, levels]
     add.click(upload, [files, *metadata], [result, table, picker, files, *metadata], show_progress="full")
-    table.select(select_row, None, picker)
-    picker.change(lambda doc_id: _view(assistant, doc_id), picker, view)
+    # Quick reads skip the queue, which would lose the second of two chained events (see ui._chat).
+    table.select(select_row, None, picker, queue=False)
+    picker.change(lambda doc_id: _view(assistant, doc_id), picker, view, queue=False)
     return result
 
 

@@ -122,7 +122,8 @@ def build_draft_tab(assistant: Assistant) -> None:
             raise gr.Error(str(exc), title="Không kiểm tra được") from exc
         return findings_html(report.model_copy(update={"file": Path(path).name}), FINDING_TITLES)
 
-    kind.change(lambda k: (gr.update(visible=k == "section"), gr.update(visible=k == "tasks")), kind, [section, agency])
+    kind.change(lambda k: (gr.update(visible=k == "section"), gr.update(visible=k == "tasks")), kind, [section, agency],
+                queue=False)
     go.click(make, [kind, section, level, period, area, agency], [drafted, summary, text, grid, *downloads, sources])
     for event in (text.input, grid.input):  # "always_last": the final edit is always exported
         event(edit, [drafted, text, grid], downloads, show_progress="hidden", trigger_mode="always_last")

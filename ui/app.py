@@ -103,7 +103,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
             with gr.Tab("Đánh giá", id="evaluate"):
                 build_evaluate_tab(assistant)
         # After an upload the chat's document filter lists the new corpus too.
-        uploaded.change(lambda: gr.update(choices=document_choices(assistant)), None, doc_filter)
+        uploaded.change(lambda: gr.update(choices=document_choices(assistant)), None, doc_filter, queue=False)
     return app
 
 
