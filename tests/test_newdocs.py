@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
+from assistant.schemas import Answer
 from eval.dataset import load_dataset
 from eval.extra_docs import corpus_with_documents
 from eval.matching import hits
@@ -126,3 +127,23 @@ def test_eval_validate_with_add_docs_accepts_the_question_set(tmp_path: Path, ne
     assert "hợp lệ. " in result.stdout
     without = CliRunner().invoke(main, ["eval", "validate", str(dataset)], obj=settings)
     assert without.exit_code == 1 and "không phải tài liệu nào trong kho" in without.output
+
+
+@pytest.mark.slow
+def test_a_total_is_refused_where_the_plan_gives_only_amounts_per_company(newdocs_settings):
+    """Quyết định 982 caps support per company ("tối đa 2 tỷ đồng/doanh nghiệp/thị trường quốc tế mới") and
+    states no total: a question on the total is refused, one on the cap is answered with it."""
+    settings, doc_ids = newdocs_settings
+
+    def ask(question: str) -> Answer:
+        result = CliRunner().invoke(main, ["ask", question, "--k", "10", "--json"], obj=settings, prog_name="cds")
+        assert result.exit_code == 0, result.output
+        return Answer.model_validate_json(result.stdout)
+
+    total = ask("Tổng kinh phí ngân sách trung ương bố trí cho Đề án hỗ trợ doanh nghiệp công nghệ số vươn ra "
+                "toàn cầu là bao nhiêu tỷ đồng?")
+    assert total.answerable is False and total.citations == []
+    cap = ask("Doanh nghiệp công nghệ số mở rộng thị trường ra nước ngoài được hỗ trợ tối đa bao nhiêu tỷ đồng?")
+    assert cap.answerable is True
+    assert "2 tỷ đồng/doanh nghiệp" in cap.answer
+    assert cap.citations[0].doc_id == doc_ids["qd-982-qd-ttg-2026-doanh-nghiep-cong-nghe-so.docx"]
