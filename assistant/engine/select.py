@@ -258,7 +258,7 @@ class Composer:
                 lexicon.precision(query, terms),
                 (1.0 if unit.doc_id in query.named_docs else -1.0) if query.named_docs else 0.0,
                 float(qtype.shape == "compare" and _period(doc, unit) in qtype.periods),
-                float(expected is not None and expected(unit.text) or _holds_fields(doc, unit, qtype.fields)),
+                float(expected is not None and expected(unit.text) or holds_fields(doc, unit, qtype.fields)),
                 # Retrieval ranked the matching scope first already; what is against it counts down here.
                 max(0.0, -scope_match(reading, self._scope(doc, unit))) if reading.levels or reading.periods else 0.0,
                 float(asks_definition and _defines(unit.text, folded_question)),
@@ -438,7 +438,7 @@ class Composer:
             return self._docs, self._lexicon
 
 
-def _holds_fields(doc: DocUnits, unit: Unit, fields: tuple[str, ...]) -> bool:
+def holds_fields(doc: DocUnits, unit: Unit, fields: tuple[str, ...]) -> bool:
     """Whether ``unit`` is a task record that fills a task field the question asks for ("do ai chủ trì":
     the lead), the kind of value a task question asks."""
     record = doc.tasks.get(unit.clause_id) if fields and unit.kind == "task" else None
