@@ -100,6 +100,20 @@ def test_question_types(question: str, shape: str, fields: tuple[str, ...]):
     assert qtype.fields == fields
 
 
+@pytest.mark.parametrize(("question", "asks"), [
+    ("Kinh phí bảo vệ an ninh mạng của cơ quan nhà nước lấy từ nguồn nào, còn hệ thống thông tin của các tổ chức "
+     "khác thì ai chi trả?", 2),
+    ("Giấy phép cung cấp dịch vụ tin cậy có giá trị mấy năm, ai cấp?", 2),
+    ("Tỷ lệ A là bao nhiêu % và tỷ lệ B là bao nhiêu %?", 2),
+    ("Tổ chức cung cấp dịch vụ tin cậy phải duy trì kênh tiếp nhận thông tin trong khung thời gian nào?", 1),
+    ("Hệ thống AI rủi ro cao là gì?", 1),  # "AI" is artificial intelligence, not "who"
+    ("luc luong chuyen trach phai bao truoc it nhat bao nhieu gio?", 1),
+    ("may chu dat o dau thi phai bao nhieu gio?", 1),  # typed plain, "may", "dau" are also "máy", "đầu"
+])
+def test_a_question_counts_the_things_it_asks(question: str, asks: int):
+    assert classify(question).asks == asks
+
+
 @pytest.fixture(scope="module")
 def assistant(corpus_index: CorpusIndex) -> Assistant:
     return Assistant(corpus_index.settings, corpus_index)
@@ -286,3 +300,16 @@ def test_a_document_numbers_year_is_no_period_of_its_clause(assistant: Assistant
     letter = docs["cv-3816-btttt-cdsqg"]
     unit = next(u for u in letter.units if "47/2024" in (letter.clauses[u.clause_id].title or ""))
     assert _period(letter, unit) == "2025"
+
+
+@pytest.mark.slow
+def test_a_factoid_asking_one_thing_quotes_one_clause_and_one_asking_two_quotes_both(assistant: Assistant):
+    """A near tie in the same text is a second answer only when the question asks a second thing."""
+    one = _ask(assistant, "Tổ chức cung cấp dịch vụ tin cậy phải duy trì kênh tiếp nhận thông tin, cung cấp dịch "
+                          "vụ trong khung thời gian nào?")
+    assert [c.clause for c in one.citations] == ["khoản 2 Điều 30"]
+    assert "24 giờ trong ngày và 07 ngày trong tuần" in one.answer
+    two = _ask(assistant, "Kinh phí bảo vệ an ninh mạng của cơ quan nhà nước lấy từ nguồn nào, còn hệ thống thông "
+                          "tin của các tổ chức khác thì ai chi trả?")
+    assert sorted(c.clause for c in two.citations) == ["khoản 1 Điều 35", "khoản 2 Điều 35"]
+    assert "ngân sách nhà nước bảo đảm" in two.answer and "tự bảo đảm" in two.answer

@@ -30,6 +30,12 @@ _DISTINGUISH = re.compile(r"(?<!không )(?<!khong )\b(?:phân biệt|phan biet)\
 _COMPARE = ("so với", "so sánh", "lần lượt", "khác nhau", "thay đổi")
 _FACTOID = ("bao nhiêu", "%", "tỷ lệ", "tỉ lệ", "ngày nào", "năm nào", "số hiệu", "khi nào", "bao lâu", "mấy",
             "là gì", "chỉ tiêu", "mục tiêu", "tần suất")
+# What a question asks for, once per thing asked: "… là bao nhiêu, và … gồm những gì?" asks two things.
+# "Ai" is matched apart, case-sensitively: "AI" is artificial intelligence. Without diacritics, "may" and
+# "dau" are left out: they are also "máy" and "đầu".
+_ASKS = re.compile(r"\b(?:bao nhiêu|bao lâu|mấy|nào|gì|đâu|ra sao)\b")
+_ASKS_PLAIN = re.compile(r"\b(?:bao nhieu|bao lau|nao|gi|ra sao)\b")
+_ASKS_WHO = re.compile(r"\b(?:ai|Ai)\b")
 _NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 _COUNT = re.compile(r"\b(\d{1,2}|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+(?:nhiệm vụ|nội dung|giải pháp|chỉ tiêu|"
                     r"chính sách|dự án|ý)\b")
@@ -52,6 +58,7 @@ class QuestionType:
     fields: tuple[str, ...]  # task fields asked for: "lead", "coordinating", "deadline"
     periods: tuple[str, ...]  # years or periods named: "2025", "2028-2030"
     count: int  # how many items the question asks for ("soạn 3 nhiệm vụ"), 0 when it names no number
+    asks: int  # how many things it asks ("lấy từ nguồn nào, còn … thì ai chi trả?": 2), by its question words
 
 
 def classify(question: str, reading: Query | None = None) -> QuestionType:
@@ -87,7 +94,9 @@ def classify(question: str, reading: Query | None = None) -> QuestionType:
     count = 0
     if found:
         count = int(found.group(1)) if found.group(1).isdigit() else _NUMBER_WORDS[found.group(1)]
-    return QuestionType(shape, task, listing, howto, compare, fields, periods, min(count, 10))
+    typed_plain = text == plain
+    asks = len((_ASKS_PLAIN if typed_plain else _ASKS).findall(text)) + len(_ASKS_WHO.findall(question))
+    return QuestionType(shape, task, listing, howto, compare, fields, periods, min(count, 10), asks)
 
 
 def _disjoint(periods: tuple[str, ...]) -> bool:

@@ -292,7 +292,8 @@ class Composer:
 
     def blocks(self, analysis: Analysis) -> list[Block]:
         """Anchors best first, each grown into a block. After the first, an anchor must be nearly as
-        good as the best (parallel list items, task rows), answer another source or period the
+        good as the best (parallel list items, task rows; for a factoid, only when it asks more than one
+        thing: "lấy từ nguồn nào, còn … thì ai chi trả?"), answer another source or period the
         question names (a comparison, "… ở NQ 57 … và trong danh mục 2026-2030"), or be one more of
         the items the question counts ("soạn 3 nhiệm vụ")."""
         docs, lexicon = self._corpus()
@@ -321,8 +322,10 @@ class Composer:
             other = multi and source not in sources and _brings(block, chosen, analysis)
             # A near tie is a parallel answer in the same text (a list's sibling item, the next task row);
             # another text's near tie restates the answer or distracts from it, unless the question asks
-            # for several texts or periods (``other``).
-            tie = bool(chosen) and cand.unit.doc_id == chosen[0].doc.doc.meta.id and cand.score >= _TIE[shape] * best
+            # for several texts or periods (``other``). A question asking one value has one answer: its
+            # near ties restated it or were wrong (train and calib: 4 of 4 wrong; asking two, 2 of 3 right).
+            tie = bool(chosen) and cand.unit.doc_id == chosen[0].doc.doc.meta.id and cand.score >= _TIE[shape] * best \
+                and (shape != "factoid" or analysis.qtype.asks > 1)
             if chosen and not (tie or (other or wanted) and cand.score >= _MULTI_FLOOR * best):
                 continue
             if not chosen:  # the first anchor answers first, whatever scored higher beside it
