@@ -81,6 +81,10 @@ def test_units_keep_list_items_apart_and_headings_whole():
     ("Khi viết mục 'Tổ chức thực hiện' cần làm rõ những nội dung gì?", "howto", ()),
     ("So sánh chỉ tiêu năm 2025 với giai đoạn 2028-2030", "compare", ()),
     ("Chỉ tiêu giai đoạn 2026-2030 đến năm 2030 là gì?", "factoid", ()),  # one period, not a comparison
+    # two periods the question joins are compared; one that is only context is not
+    ("Quy mô kinh tế số năm 2025 là bao nhiêu % GDP, còn mục tiêu cho năm 2030 là bao nhiêu?", "compare", ()),
+    ("muc tieu 5G nam 2025 va nam 2030 la bao nhieu?", "compare", ()),
+    ("Khi xây dựng KH CĐS năm 2025, phần đánh giá kết quả năm 2024 phải làm như thế nào?", "howto", ()),
     # the year of a document number names no period: no comparison of 2017 with 2006
     ("Luật số 21/2017/QH14 đã sửa đổi, bổ sung những điều nào của Luật Công nghệ thông tin 2006?", "list", ()),
     # a way of doing, typed with or without diacritics; "khoảng cách số" is no way

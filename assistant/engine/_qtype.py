@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.engine.read import Query, read_query
+from assistant.engine.read import Query, read_query, scope_phrases
 from ingest.vietnamese import strip_diacritics
 
 _TASK = ("chủ trì", "phối hợp", "cơ quan nào", "bộ nào", "ai được giao", "giao cho ai", "do ai", "ai chủ trì",
@@ -27,6 +27,10 @@ _HOWTO_WAY = re.compile(r"^(?:cách|cach)\s+(?!(?:chức|chuc|hiểu|hieu|ly|bi�
                         r"|\b(?:cách|cach) (?:thức|thuc|nào|nao|làm|lam)\b|\bbằng cách\b|\bbang cach\b")
 # "Phân biệt A và B" compares; "mọi tổ chức, không phân biệt quy mô" does not.
 _DISTINGUISH = re.compile(r"(?<!không )(?<!khong )\b(?:phân biệt|phan biet)\b")
+# Two periods are compared when the question joins them ("mục tiêu 2025 và mục tiêu 2030", "…, còn NQ 57 đặt
+# bao nhiêu cho năm 2030"), not when one is context ("KH năm 2025, phần đánh giá kết quả năm 2024 …").
+_JOINED = re.compile(r"\b(?:và|còn|khác|với|hay|hoặc)\b")
+_JOINED_PLAIN = re.compile(r"\b(?:va|con|khac|voi|hay|hoac)\b")
 _COMPARE = ("so với", "so sánh", "lần lượt", "khác nhau", "thay đổi")
 _FACTOID = ("bao nhiêu", "%", "tỷ lệ", "tỉ lệ", "ngày nào", "năm nào", "số hiệu", "khi nào", "bao lâu", "mấy",
             "là gì", "chỉ tiêu", "mục tiêu", "tần suất")
@@ -73,7 +77,9 @@ def classify(question: str, reading: Query | None = None) -> QuestionType:
     reading = reading or read_query(question)
     periods = tuple(str(start) if start == end else f"{start}-{end}" for start, end in reading.periods)
     task = has(_TASK)
-    compare = has(_COMPARE) or bool(_DISTINGUISH.search(text)) or _disjoint(periods) and not task
+    typed_plain = text == plain
+    compare = has(_COMPARE) or bool(_DISTINGUISH.search(text)) \
+        or _disjoint(periods) and not task and _joined(text, _JOINED_PLAIN if typed_plain else _JOINED)
     listing = has(_LIST)
     howto = has(_HOWTO) or bool(_HOWTO_WAY.search(text))
     fields = tuple(name for name, cues in _FIELDS.items() if has(cues)) if task else ()
@@ -94,9 +100,14 @@ def classify(question: str, reading: Query | None = None) -> QuestionType:
     count = 0
     if found:
         count = int(found.group(1)) if found.group(1).isdigit() else _NUMBER_WORDS[found.group(1)]
-    typed_plain = text == plain
     asks = len((_ASKS_PLAIN if typed_plain else _ASKS).findall(text)) + len(_ASKS_WHO.findall(question))
     return QuestionType(shape, task, listing, howto, compare, fields, periods, min(count, 10), asks)
+
+
+def _joined(text: str, conjunction: re.Pattern[str]) -> bool:
+    """Whether a conjunction stands between the first and the last period ``text`` names."""
+    spans = scope_phrases(text).periods
+    return len(spans) < 2 or bool(conjunction.search(text, spans[0][1], spans[-1][0]))
 
 
 def _disjoint(periods: tuple[str, ...]) -> bool:
