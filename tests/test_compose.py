@@ -317,3 +317,11 @@ def test_a_factoid_asking_one_thing_quotes_one_clause_and_one_asking_two_quotes_
                           "tin của các tổ chức khác thì ai chi trả?")
     assert sorted(c.clause for c in two.citations) == ["khoản 1 Điều 35", "khoản 2 Điều 35"]
     assert "ngân sách nhà nước bảo đảm" in two.answer and "tự bảo đảm" in two.answer
+
+
+@pytest.mark.slow
+def test_a_law_s_point_is_quoted_after_the_lead_in_that_names_who_must_act(assistant: Assistant):
+    answer = _ask(assistant, "Khi xảy ra sự cố lộ, lọt dữ liệu thông tin người sử dụng, ai phải lập tức đưa ra giải "
+                             "pháp ứng phó và thông báo đến người sử dụng?")
+    assert [c.clause for c in answer.citations[:2]] == ["khoản 1 Điều 41", "điểm c khoản 1 Điều 41"]
+    assert answer.citations[0].quote.startswith("1. Doanh nghiệp cung cấp dịch vụ trên không gian mạng tại Việt Nam")

@@ -15,7 +15,7 @@ from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult
                               scope_match, scope_of)
 from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
-from assistant.engine.select import SelectionModel, _capped, _national_plan, _with_neighbours
+from assistant.engine.select import SelectionModel, _capped, _lead_in, _national_plan, _with_neighbours
 from ingest.index import DENSE, SPARSE, EdgeVectorStore, SearchFilters
 from ingest.sparse import Bm25Encoder
 from tests.conftest import CORPUS_DIR
@@ -243,3 +243,20 @@ def test_an_article_s_list_is_shown_from_its_first_point_whatever_unit_anchors_i
     assert any(u.text.startswith("a) Thẩm định an ninh mạng") for u in block)
     window = _capped(units, tail)
     assert tail in window and not any(u.text.startswith("a) Thẩm định an ninh mạng") for u in window)
+
+
+def test_a_law_s_point_is_quoted_with_the_sentence_it_completes(retriever: Retriever, composer: Composer):
+    """Điều 41 Luật An ninh mạng: "1. Doanh nghiệp … có trách nhiệm sau đây:" then a) to d). Point c) alone does
+    not say who must act; its block opens with khoản 1's lead-in. A khoản has no lead-in to add."""
+    docs, _ = composer._corpus()
+    law = docs["luat-anm-2018"]
+    point = next(u for u in law.units if u.text.startswith("c) Áp dụng các giải pháp kỹ thuật"))
+    lead = _lead_in(law, point)
+    assert lead is not None and lead.text.startswith("1. Doanh nghiệp cung cấp dịch vụ trên không gian mạng")
+    assert _lead_in(law, lead) is None
+    _, analysis, blocks = _ground(retriever, composer, "Khi xảy ra sự cố lộ, lọt dữ liệu thông tin người sử dụng, "
+                                  "ai phải lập tức đưa ra giải pháp ứng phó và thông báo đến người sử dụng?")
+    first = blocks[0]
+    assert first.units[0] is lead and point in first.units
+    markdown = composer.render(blocks, analysis).markdown
+    assert markdown.index("Doanh nghiệp cung cấp dịch vụ") < markdown.index("c) Áp dụng các giải pháp kỹ thuật")

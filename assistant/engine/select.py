@@ -428,6 +428,9 @@ class Composer:
             units = _capped([u for u in doc.subtree(unit.clause_id) if u.seq >= unit.seq], unit)
         else:
             units = _with_neighbours(doc, unit, analysis.query, lexicon)
+            lead = _lead_in(doc, units[0])
+            if lead is not None:
+                units = [lead, *units]
         return Block(doc, tuple(units), "text", cand.score, _period(doc, unit))
 
     def _corpus(self) -> tuple[dict[str, DocUnits], Lexicon]:
@@ -516,6 +519,17 @@ def _with_neighbours(doc: DocUnits, unit: Unit, query: QueryTerms, lexicon: Lexi
             covered |= lexicon.terms(other)
             seq += step
     return sorted(units, key=lambda u: u.seq)
+
+
+def _lead_in(doc: DocUnits, unit: Unit) -> Unit | None:
+    """The sentence a law's point completes ("2. Bộ Công an là cơ quan chủ quản …, có trách nhiệm sau đây:"
+    before "a) Chịu trách nhiệm xây dựng …"): the last unit of the item's parent clause before it, when
+    that ends with a colon; None for anything else."""
+    clause = doc.clauses.get(unit.clause_id)
+    if clause is None or clause.kind != "point" or not clause.parent:
+        return None
+    before = [u for u in doc.by_clause.get(clause.parent, ()) if u.seq < unit.seq]
+    return before[-1] if before and before[-1].text.rstrip().endswith(":") else None
 
 
 def _title_line(unit: Unit) -> bool:
