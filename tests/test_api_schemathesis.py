@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api.app import create_app
-from assistant.core import Assistant
 from ingest.pipeline import CorpusIndex
 from ingest.settings import Settings
-from live_servers import serve_app
+from live_servers import serve_api
 
 API_KEY = "khoa-schemathesis"
 MAX_EXAMPLES = 8
@@ -39,7 +37,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(settings: Set
     fuzzed = settings.model_copy(update={"api_key": API_KEY, "max_question_chars": 120, "max_k": 10})
     config, report = tmp_path / "schemathesis.toml", tmp_path / "report.json"
     config.write_text(CONFIG, encoding="utf-8")
-    with serve_app(create_app(fuzzed, Assistant(fuzzed, corpus_index))) as url:
+    with serve_api(fuzzed, corpus_index) as url:
         run = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(config), "run",
              f"{url}/openapi.json", "--phases", "examples,coverage,fuzzing,stateful", "--checks", "all",

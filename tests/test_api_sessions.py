@@ -15,7 +15,7 @@ from assistant.core import Assistant
 from assistant.schemas import Answer
 from ingest.pipeline import CorpusIndex
 from ingest.settings import Settings
-from live_servers import serve_app
+from live_servers import serve_api
 
 TASK_QUESTION = "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì, hạn khi nào?"
 UNKNOWN = ("Không có phiên hội thoại này (phiên đã hết hạn, đã bị xóa hoặc chưa từng được mở). "
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def client(settings: Settings, corpus_index: CorpusIndex) -> Iterator[httpx.Client]:
-    with serve_app(create_app(settings, Assistant(settings, corpus_index))) as url:
+    with serve_api(settings, corpus_index) as url:
         with httpx.Client(base_url=url, timeout=120) as client:
             yield client
 

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from assistant.api.app import create_app
-from assistant.core import Assistant
 from ingest.pipeline import CorpusIndex
 from ingest.settings import Settings
-from live_servers import serve_app
+from live_servers import serve_api
 
 API_KEY = "khoa-openai-456"
 TASK_QUESTION = "Nhiệm vụ xây dựng Hệ thống phòng vệ mạng quốc gia do ai chủ trì, hạn khi nào?"
@@ -22,7 +20,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, corpus_index: CorpusIndex) -> Iterator[str]:
     keyed = settings.model_copy(update={"api_key": API_KEY, "max_chat_messages": 20, "max_chat_chars": 5000})
-    with serve_app(create_app(keyed, Assistant(keyed, corpus_index))) as url:
+    with serve_api(keyed, corpus_index) as url:
         yield url
 
 
