@@ -325,3 +325,10 @@ def test_a_law_s_point_is_quoted_after_the_lead_in_that_names_who_must_act(assis
                              "pháp ứng phó và thông báo đến người sử dụng?")
     assert [c.clause for c in answer.citations[:2]] == ["khoản 1 Điều 41", "điểm c khoản 1 Điều 41"]
     assert answer.citations[0].quote.startswith("1. Doanh nghiệp cung cấp dịch vụ trên không gian mạng tại Việt Nam")
+
+
+@pytest.mark.slow
+def test_a_term_defined_by_a_named_law_is_answered_with_its_definition_whatever_its_gloss(assistant: Assistant):
+    answer = _ask(assistant, "Chứng thư điện tử (electronic certificate) được Luật Giao dịch điện tử định nghĩa thế nào?")
+    assert [c.clause for c in answer.citations] == ["khoản 5 Điều 3"]
+    assert "Chứng thư điện tử là giấy phép, giấy chứng nhận" in answer.answer

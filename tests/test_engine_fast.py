@@ -79,6 +79,9 @@ def test_read_takes_levels_periods_article_section_and_term_from_the_question():
     assert read_query("Mục Tổ chức thực hiện trong KH CĐS cấp xã cần viết gì?").section == "Tổ chức thực hiện"
     assert read_query(ARTICLE_QUESTION).article == ArticleRef(23, 2)
     assert read_query("Theo Luật Giao dịch điện tử, chứng thư điện tử là gì?").term == "chứng thư điện tử"
+    # defined by a text the question names ("được Luật … định nghĩa"); a bracketed gloss is no part of the term
+    assert read_query("Chữ ký điện tử được Luật GDĐT 2023 hiểu thế nào?").term == "Chữ ký điện tử"
+    assert read_query("Thẻ mô hình (model card) được Nghị định 142 định nghĩa thế nào?").term == "Thẻ mô hình"
     # a year inside a document number or a date names no period, nor does the year of a law's name
     assert read_query("Luật số 21/2017/QH14 ngày 05/12/2023 sửa Luật CNTT 2006 thế nào?").periods == ()
     assert read_query("Luật ANM 2018 và Luật CNTT 2006 quy định gì về trẻ em?").periods == ()
@@ -260,3 +263,10 @@ def test_a_law_s_point_is_quoted_with_the_sentence_it_completes(retriever: Retri
     assert first.units[0] is lead and point in first.units
     markdown = composer.render(blocks, analysis).markdown
     assert markdown.index("Doanh nghiệp cung cấp dịch vụ") < markdown.index("c) Áp dụng các giải pháp kỹ thuật")
+
+
+def test_a_bracketed_gloss_brings_no_unknown_word(composer: Composer):
+    """"(electronic certificate)" restates the term before it: the corpus need not know its words."""
+    lexicon = composer.lexicon
+    assert lexicon.query("Chứng thư điện tử (electronic certificate) là gì?").unseen == ()
+    assert lexicon.query("Chứng thư điện tử electronic certificate là gì?").unseen != ()

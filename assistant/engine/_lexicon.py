@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.engine._units import DocUnits, Unit
+from assistant.engine.read import GLOSS
 from ingest.sparse import analyse as _analyse
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
@@ -175,7 +176,9 @@ class Lexicon:
         content = [t for t in content if t not in name_terms]
         weights = {t: self._idf[t] * (2.0 if t in quoted else 1.0) for t in content if t in self._idf}
         # Without diacritics only the stripped forms ("~nau") say whether the corpus knows a word.
-        unseen = tuple(t for t in content if t not in self._idf and t not in _ABBREVIATION_TERMS
+        # "Thẻ mô hình (model card)": the gloss's words restate the term before it; the corpus need not know them.
+        glossed = set(analyse(" ".join(GLOSS.findall(question))))
+        unseen = tuple(t for t in content if t not in self._idf and t not in _ABBREVIATION_TERMS and t not in glossed
                        and (not plain or t.startswith("~")))
         return QueryTerms(weights, unseen, named)
 

@@ -53,10 +53,13 @@ _ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s
 _SECTION = re.compile(r"\b(?:mục|phần)\s+[\"“'‘]?([^\W\d_][^,?;:\"”'’()]{1,80}?)[\"”'’]?"
                       r"(?=\s+(?:trong|của|cần|phải|viết|gồm|là|thế|như|được|theo|cho|ở|có|khi|nêu|ghi)\b|\s*[,?;:.]|$)",
                       re.IGNORECASE)
+# A bracketed gloss restates the words before it, in another tongue or shorter: "Thẻ mô hình (model card)".
+GLOSS = re.compile(r"\s*\(([^()]{1,60})\)")
 # A term the question asks to define: "X là gì", "X được hiểu là gì", "định nghĩa X thế nào", "khái niệm X".
 _TERM_ASKED = (
-    re.compile(r"(?:^|[,:;]\s*)(?:theo [^,]+,\s*)?[\"“'‘]?([^,;:?\"”'’]{3,80}?)[\"”'’]?\s+(?:là gì|được hiểu là gì|được hiểu"
-               r"(?: như)? thế nào|được định nghĩa|nghĩa là gì|có nghĩa là gì|gồm những loại|bao gồm những loại)",
+    re.compile(r"(?:^|[,:;]\s*)(?:theo [^,]+,\s*)?[\"“'‘]?([^,;:?\"”'’]{3,80}?)[\"”'’]?\s+(?:là gì|được hiểu là gì|được"
+               r"(?: (?:luật|bộ luật|nghị định|thông tư|quyết định|nghị quyết|nđ|tt|qđ|nq)\b[^,;:?]{0,30}?)?"
+               r" (?:hiểu(?: như)? thế nào|định nghĩa)|nghĩa là gì|có nghĩa là gì|gồm những loại|bao gồm những loại)",
                re.IGNORECASE),
     re.compile(r"(?:định nghĩa|khái niệm)\s+[\"“'‘]?([^,;:?\"”'’]{3,80}?)[\"”'’]?(?:\s+(?:là|thế|như|ra|theo|trong|tại)\b|[,;:?]|$)",
                re.IGNORECASE),
@@ -126,7 +129,7 @@ def read_query(text: str) -> Query:
             section = m.group(1).strip()
             break
     found = next((m for pattern in _TERM_ASKED if (m := pattern.search(text))), None)
-    term = found.group(1).strip() if found else None
+    term = GLOSS.sub("", found.group(1)).strip() if found else None
     if term is not None and (len(term.split()) < 2 or term.casefold() in _NOT_TERMS):
         term = None  # one word ("Nó là gì?") or a question word names no term
     parts = term is not None and "gồm" in found.group(0).casefold()
