@@ -114,6 +114,19 @@ def test_a_question_naming_a_level_is_answered_from_that_level(assistant: Assist
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("question", "source"), [
+    ("Soạn nhanh mục 'Nhân lực số' cho KH CĐS năm 2025 của một bộ, bám theo hướng dẫn của Bộ TT&TT.",
+     ("cv-3816-btttt-cdsqg", "Mục II.4")),
+    ("Mục 'Nhân lực số' trong KH CĐS cấp bộ giai đoạn 2026-2030 cần những nội dung gì?",
+     ("khung-kh-cds-2026-2030", "Mục III.4")),
+])
+def test_a_named_section_is_the_one_of_the_period_asked(assistant: Assistant, question: str, source: tuple[str, str]):
+    """Both the 2025 guidance and the 2026-2030 framework have a section "Nhân lực số"."""
+    answer = assistant.ask(question)
+    assert answer.answerable and (answer.citations[0].doc_id, answer.citations[0].clause) == source
+
+
+@pytest.mark.slow
 def test_a_commune_question_answered_from_a_national_plan_says_so(assistant: Assistant):
     answer = assistant.ask("Cấp xã phải đạt tỷ lệ hồ sơ trực tuyến toàn trình bao nhiêu?")
     assert answer.answerable and answer.citations[0].doc_id == "du-thao-kh-cds-qg-2025"

@@ -186,7 +186,7 @@ class Retriever:
             found = _first(ordered, load, lambda doc: next((c for c in doc.parsed.clauses if c.label == label), None),
                            final=named_docs)
         elif reading.section is not None:
-            found = _section(reading.section, passages, load)
+            found = _section(reading, passages, load)
         elif reading.term is not None:
             # "X gồm những loại nào?": the clause listing X's parts ("X bao gồm:"), else its definition
             found = (reading.term_parts and _first(ordered, load, _defining(reading.term, r"(?:bao gồm|gồm)"))) \
@@ -238,9 +238,13 @@ def _defining(term: str, verb: str) -> Callable:
                              and opening.match(doc.text, c.start, c.heading_end)), None)
 
 
-def _section(title: str, passages: Sequence[Passage], load: Callable):
-    """The clause titled ``title`` that the best-ranked passage holding one overlaps, with its document."""
-    wanted = _folded_title(title)
+def _section(reading: Query, passages: Sequence[Passage], load: Callable):
+    """The clause titled as ``reading.section`` that the best-ranked passage holding one overlaps, with its
+    document; of several, one whose scope fits the levels and periods the question names before one whose
+    scope does not ("mục 'Nhân lực số' cho KH năm 2025 của một bộ": the 2025 guidance's, not the 2026-2030
+    framework's)."""
+    wanted = _folded_title(reading.section)
+    found = []
     for passage in passages:
         doc = load(passage.doc_id)
         if doc is None:
@@ -248,8 +252,11 @@ def _section(title: str, passages: Sequence[Passage], load: Callable):
         titled = [c for c in doc.parsed.clauses if c.start < passage.end and passage.start < c.end
                   and c.title and _folded_title(c.title).startswith(wanted)]
         if titled:
-            return doc, max(titled, key=lambda c: min(c.end, passage.end) - max(c.start, passage.start))
-    return None
+            clause = max(titled, key=lambda c: min(c.end, passage.end) - max(c.start, passage.start))
+            scope = scope_of(passage.breadcrumb.split(" › "), doc.meta.level, doc.meta.period)
+            found.append((scope_match(reading, scope), doc, clause))
+    best = max((fit for fit, _, _ in found), default=None)
+    return next(((doc, clause) for fit, doc, clause in found if fit == best), None)
 
 
 def _folded_title(title: str) -> str:
