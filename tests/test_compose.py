@@ -78,6 +78,8 @@ def test_units_keep_list_items_apart_and_headings_whole():
     ("Nhiệm vụ này do cơ quan nào chủ trì, phối hợp?", "task", ("lead", "coordinating")),
     ("Quy mô kinh tế số năm 2025 là bao nhiêu % GDP?", "factoid", ()),
     ("Dịch vụ tin cậy gồm những dịch vụ nào?", "list", ()),
+    ("Các nghị quyết nào được nêu trong phần căn cứ lập KH CĐS cấp tỉnh?", "list", ()),  # "các X nào": plural
+    ("Nghị quyết nào được nêu trong phần căn cứ lập KH CĐS cấp tỉnh?", "factoid", ()),
     ("Khi viết mục 'Tổ chức thực hiện' cần làm rõ những nội dung gì?", "howto", ()),
     ("So sánh chỉ tiêu năm 2025 với giai đoạn 2028-2030", "compare", ()),
     ("Chỉ tiêu giai đoạn 2026-2030 đến năm 2030 là gì?", "factoid", ()),  # one period, not a comparison

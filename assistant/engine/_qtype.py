@@ -19,6 +19,8 @@ _TASK = ("chủ trì", "phối hợp", "cơ quan nào", "bộ nào", "ai đượ
          "địa phương nào được giao", "được giao", "phân công", "mốc thời gian", "hạn trình")
 _LIST = ("những", "liệt kê", "gồm", "bao gồm", "các bước", "nhóm nào", "loại nào", "các nhiệm vụ",
          "những nhiệm vụ", "những nội dung", "các nội dung", "kể tên")
+# "Các nghị quyết nào …?": a plural noun asked by "nào" asks for a list.
+_PLURAL_WHICH = re.compile(r"\b(?:các|cac)\s+(?:\w+\s+){1,3}?(?:nào|nao)\b")
 _HOWTO = ("viết", "soạn", "xây dựng phần", "xây dựng mục", "như thế nào", "thế nào", "cần nêu", "cần làm rõ",
           "nội dung gì", "phải làm gì", "ra sao", "thủ tục gì", "các bước", "làm sao", "bằng cách nào")
 # "Cách xác định mục tiêu …?" (a question opening with "cách"), "cách thức …", "bằng cách nào", "cách làm":
@@ -80,7 +82,7 @@ def classify(question: str, reading: Query | None = None) -> QuestionType:
     typed_plain = text == plain
     compare = has(_COMPARE) or bool(_DISTINGUISH.search(text)) \
         or _disjoint(periods) and not task and _joined(text, _JOINED_PLAIN if typed_plain else _JOINED)
-    listing = has(_LIST)
+    listing = has(_LIST) or bool(_PLURAL_WHICH.search(text))
     howto = has(_HOWTO) or bool(_HOWTO_WAY.search(text))
     fields = tuple(name for name, cues in _FIELDS.items() if has(cues)) if task else ()
     # "Cơ quan phối hợp … là những cơ quan nào?": the agency asked is the partner, not the lead.
