@@ -127,6 +127,15 @@ def test_a_named_section_is_the_one_of_the_period_asked(assistant: Assistant, qu
 
 
 @pytest.mark.slow
+def test_a_repealed_article_is_answered_with_the_clause_that_repealed_it(assistant: Assistant):
+    answer = assistant.ask("Điều 58 Luật CNTT 2006 về cơ sở dữ liệu quốc gia hiện còn hiệu lực không?")
+    assert answer.answerable
+    assert [(c.doc_id, c.clause) for c in answer.citations] == [("luat-cntt-2006", "Điều 58"),
+                                                                 ("luat-gddt-2023", "khoản 4 Điều 51")]
+    assert "Bãi bỏ Điều 58 và Điều 59 của Luật Công nghệ thông tin" in answer.answer
+
+
+@pytest.mark.slow
 def test_a_commune_question_answered_from_a_national_plan_says_so(assistant: Assistant):
     answer = assistant.ask("Cấp xã phải đạt tỷ lệ hồ sơ trực tuyến toàn trình bao nhiêu?")
     assert answer.answerable and answer.citations[0].doc_id == "du-thao-kh-cds-qg-2025"

@@ -13,6 +13,7 @@ import qdrant_edge as E
 
 from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult, named_first, read_query,
                               scope_match, scope_of)
+from assistant.engine._amendments import amendments, article_of
 from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
 from assistant.engine.select import SelectionModel, _capped, _lead_in, _national_plan, _with_neighbours
@@ -270,3 +271,27 @@ def test_a_bracketed_gloss_brings_no_unknown_word(composer: Composer):
     lexicon = composer.lexicon
     assert lexicon.query("Chứng thư điện tử (electronic certificate) là gì?").unseen == ()
     assert lexicon.query("Chứng thư điện tử electronic certificate là gì?").unseen != ()
+
+
+def test_the_articles_another_text_repeals_are_indexed_with_the_repealing_clause(composer: Composer):
+    """Luật Giao dịch điện tử 2023, khoản 4 Điều 51: "Bãi bỏ Điều 58 và Điều 59 của Luật Công nghệ thông tin số
+    67/2006/QH11 …". Its other changes are to laws the corpus does not hold."""
+    docs, _ = composer._corpus()
+    index = amendments(docs)
+    assert set(index) == {("luat-cntt-2006", 58), ("luat-cntt-2006", 59)}
+    (unit,) = index[("luat-cntt-2006", 58)]
+    assert unit.doc_id == "luat-gddt-2023" and unit.text.startswith("4. Bãi bỏ Điều 58 và Điều 59")
+    law = docs["luat-cntt-2006"]
+    point = next(u for u in law.units if u.text.startswith("4. Chính phủ quy định danh mục cơ sở dữ liệu quốc gia"))
+    assert article_of(law, point) == 58
+    assert article_of(docs["huong-dan-kh-cds-cap-xa"], docs["huong-dan-kh-cds-cap-xa"].units[5]) is None
+
+
+def test_a_repealed_article_is_quoted_with_the_clause_that_repealed_it(retriever: Retriever, composer: Composer):
+    _, analysis, blocks = _ground(retriever, composer, "Theo Luật Công nghệ thông tin 2006, Điều 58 quy định gì?")
+    assert [(b.doc.doc.meta.id, article_of(b.doc, b.units[0])) for b in blocks] == [("luat-cntt-2006", 58),
+                                                                                 ("luat-gddt-2023", 51)]
+    citations = composer.render(blocks, analysis).citations
+    assert [c.clause for c in citations] == ["Điều 58", "khoản 4 Điều 51"]
+    _, _, blocks = _ground(retriever, composer, "Theo Luật Công nghệ thông tin 2006, Điều 57 quy định gì?")
+    assert {b.doc.doc.meta.id for b in blocks} == {"luat-cntt-2006"}

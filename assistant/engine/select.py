@@ -39,6 +39,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from assistant.engine._amendments import amendments, article_of
 from assistant.engine._lexicon import Lexicon, QueryTerms, analyse, load_lexicon
 from assistant.engine._qtype import QuestionType, classify
 from assistant.engine._slots import expected_value
@@ -196,6 +197,7 @@ class Composer:
         self._revision: Hashable | None = None
         self._docs: dict[str, DocUnits] = {}
         self._lexicon: Lexicon | None = None
+        self._amended: dict[tuple[str, int], tuple[Unit, ...]] = {}  # what repeals or amends each article
         self._lock = threading.Lock()
         # Read on first use (refitting a stale model must not need it); None: ``python -m eval.fit_selection``
         # scores the units without one.
@@ -291,6 +293,21 @@ class Composer:
         return self._corpus()[1]
 
     def blocks(self, analysis: Analysis) -> list[Block]:
+        """The answer's blocks (``anchors``), each article among them that another text of the corpus repeals,
+        amends or replaces followed by that text's clause ("4. Bãi bỏ Điều 58 và Điều 59 của Luật Công nghệ
+        thông tin …" after Điều 58 Luật CNTT): quoted alone, the article would read as law in force."""
+        chosen = self.anchors(analysis)
+        docs, _ = self._corpus()
+        notes: list[Block] = []
+        for block in chosen:
+            articles = dict.fromkeys(a for u in block.units if (a := article_of(block.doc, u)) is not None)
+            for unit in (u for a in articles for u in self._amended.get((block.doc.doc.meta.id, a), ())):
+                source = docs[unit.doc_id]
+                if not any(b.doc is source and b.covers(unit) for b in (*chosen, *notes)):
+                    notes.append(Block(source, (unit,), "text", block.score, _period(source, unit)))
+        return [*chosen, *notes]
+
+    def anchors(self, analysis: Analysis) -> list[Block]:
         """Anchors best first, each grown into a block. After the first, an anchor must be nearly as
         good as the best (parallel list items, task rows; for a factoid, only when it asks more than one
         thing: "lấy từ nguồn nào, còn … thì ai chi trả?"), answer another source or period the
@@ -441,6 +458,7 @@ class Composer:
                 docs = {d.meta.id: document_units(d) for d in self.index.docstore.documents()}
                 lexicon = load_lexicon(docs.values(), self.cache_dir, revision)
                 self._docs, self._lexicon, self._revision = docs, lexicon, revision
+                self._amended = amendments(docs)
             return self._docs, self._lexicon
 
 
