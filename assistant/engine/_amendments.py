@@ -16,8 +16,11 @@ from collections.abc import Iterable
 from assistant.engine._units import DocUnits, Unit
 from ingest.vietnamese import strip_diacritics
 
-# The action, what it acts on, and the text it acts on ("… của Luật Công nghệ thông tin số 67/2006/QH11").
-_CHANGE = re.compile(r"\b(?:bãi bỏ|sửa đổi, bổ sung|sửa đổi|bổ sung|thay thế)\b(?P<what>.{1,300}?)\s+của\s+"
+# A provision that makes the change: it opens with the action (after its number: "4. Bãi bỏ …"), then says
+# what it acts on and in which text ("… của Luật Công nghệ thông tin số 67/2006/QH11"). A plan's task to
+# draft an amendment ("Xây dựng Nghị định sửa đổi, bổ sung Điều 5 …") changes nothing yet.
+_CHANGE = re.compile(r"\s*(?:\d+\.|[a-zđ]\))?\s*(?:bãi bỏ|sửa đổi, bổ sung|sửa đổi|bổ sung|thay thế)\b"
+                     r"(?P<what>.{1,300}?)\s+của\s+"
                      r"(?P<target>(?:bộ luật|luật|nghị định|thông tư|quyết định|nghị quyết)\b[^.;:]{1,200})",
                      re.IGNORECASE)
 _ARTICLE = re.compile(r"\bĐiều\s+(\d{1,3})\b")
@@ -47,7 +50,7 @@ def amendments(docs: dict[str, DocUnits]) -> dict[tuple[str, int], tuple[Unit, .
     index: dict[tuple[str, int], list[Unit]] = defaultdict(list)
     for doc in docs.values():
         for unit in doc.units:
-            for m in _CHANGE.finditer(unit.text):
+            if m := _CHANGE.match(unit.text):
                 articles = {int(a) for a in _ARTICLE.findall(m.group("what"))}
                 for target in _targets(m.group("target"), docs.values()) if articles else ():
                     if target == doc.doc.meta.id:
