@@ -297,11 +297,11 @@ class Composer:
         amends or replaces followed by that text's clause ("4. Bãi bỏ Điều 58 và Điều 59 của Luật Công nghệ
         thông tin …" after Điều 58 Luật CNTT): quoted alone, the article would read as law in force."""
         chosen = self.anchors(analysis)
-        docs, _ = self._corpus()
+        docs, _, amended = self._derived()
         notes: list[Block] = []
         for block in chosen:
             articles = dict.fromkeys(a for u in block.units if (a := article_of(block.doc, u)) is not None)
-            for unit in (u for a in articles for u in self._amended.get((block.doc.doc.meta.id, a), ())):
+            for unit in (u for a in articles for u in amended.get((block.doc.doc.meta.id, a), ())):
                 source = docs[unit.doc_id]
                 if not any(b.doc is source and b.covers(unit) for b in (*chosen, *notes)):
                     notes.append(Block(source, (unit,), "text", block.score, _period(source, unit)))
@@ -452,14 +452,20 @@ class Composer:
 
     def _corpus(self) -> tuple[dict[str, DocUnits], Lexicon]:
         """Units and term statistics of the indexed documents, rebuilt when the corpus changed."""
+        docs, lexicon, _ = self._derived()
+        return docs, lexicon
+
+    def _derived(self) -> tuple[dict[str, DocUnits], Lexicon, dict[tuple[str, int], tuple[Unit, ...]]]:
+        """What is derived from the indexed documents, of one revision: their units, term statistics, and
+        which of their articles another of them repeals or amends (``_amendments``)."""
         revision = self.index.docstore.revision()
         with self._lock:
             if self._lexicon is None or revision != self._revision:
                 docs = {d.meta.id: document_units(d) for d in self.index.docstore.documents()}
                 lexicon = load_lexicon(docs.values(), self.cache_dir, revision)
-                self._docs, self._lexicon, self._revision = docs, lexicon, revision
-                self._amended = amendments(docs)
-            return self._docs, self._lexicon
+                self._docs, self._lexicon, self._amended = docs, lexicon, amendments(docs)
+                self._revision = revision
+            return self._docs, self._lexicon, self._amended
 
 
 def holds_fields(doc: DocUnits, unit: Unit, fields: tuple[str, ...]) -> bool:
