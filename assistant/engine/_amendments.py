@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from assistant.engine._lexicon import _reference
 from assistant.engine._units import DocUnits, Unit
 from ingest.vietnamese import strip_diacritics
 
@@ -33,14 +34,13 @@ def _plain(text: str) -> str:
 
 def _targets(target: str, docs: Iterable[DocUnits]) -> list[str]:
     """The documents ``target`` ("Luật Công nghệ thông tin số 67/2006/QH11 đã được …") names."""
-    numbers = {_plain(n) for n in _NUMBER.findall(target)}
+    numbers = {_reference(n) for n in _NUMBER.findall(target)}  # compared loosely, as the lexicon does
     named = _plain(target)
     found = []
     for doc in docs:
         meta = doc.doc.meta
-        if meta.number and _plain(meta.number) in numbers:
-            found.append(meta.id)
-        elif not numbers and meta.kind == "law" and named.startswith(_plain(meta.title)):
+        if (meta.number and _reference(meta.number) in numbers
+                or not numbers and meta.kind == "law" and named.startswith(_plain(meta.title))):
             found.append(meta.id)
     return found
 
