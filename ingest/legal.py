@@ -1,7 +1,10 @@
 """Structure parser for legal texts: laws and decrees, and Party or Government resolutions.
 
 A law is cut into Chương › Mục › Điều › khoản › điểm, labelled the way Vietnamese lawyers cite
-("điểm a khoản 2 Điều 5"). A resolution shaped like Nghị quyết 57-NQ/TW is cut into Roman parts
+("điểm a khoản 2 Điều 5"). An article that approves a plan carries the plan's Roman parts between
+it and its khoản ("Điều 1. Phê duyệt Đề án … với những nội dung sau đây:" / "III. NHIỆM VỤ VÀ GIẢI
+PHÁP" / "1. Rà soát, hoàn thiện thể chế"); each part numbers its khoản afresh, and is cited
+"khoản 1 Mục III Điều 1". A resolution shaped like Nghị quyết 57-NQ/TW is cut into Roman parts
 ("I- QUAN ĐIỂM CHỈ ĐẠO") › numbered items › "-" bullets, labelled "Mục III.2, ý 3". Text before the
 first part or chapter is a "Phần mở đầu" paragraph; the closing formula, or else the recipients
 and signature block ("Nơi nhận:", "TM. CHÍNH PHỦ"), a "Phần kết"; each appendix after it ("PHỤ LỤC
@@ -41,6 +44,7 @@ _RESOLUTION_HEAD = re.compile(  # "Nghị quyết số 57-NQ/TW", "NGHỊ QUYẾ
 _POINT_LETTERS = "abcdđeghiklmnopqrstuvxy"
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _TITLE_CHARS = 120
+_ARTICLE_PART = 3.5  # a Roman part inside an article: below the Điều, above its khoản
 _TABLE = 6  # the rank of a table inside whatever holds it (deeper than any điểm); its rows rank one deeper
 _MIN_ARTICLES = 3
 
@@ -141,7 +145,7 @@ class _Node:
     label: str
     start: int
     heading_end: int
-    level: int  # nesting rank: a node closes every open node of the same or a deeper rank
+    level: float  # nesting rank: a node closes every open node of the same or a deeper rank
     parent: _Node | None = None
     end: int = -1
     children: Counter[str] = field(default_factory=Counter)  # per kind: the next one's number - 1
@@ -234,7 +238,7 @@ class _Builder:
 
 
 class _LawBuilder(_Builder):
-    """Chương (1) › Mục (2) › Điều (3) › khoản (4) › điểm (5)."""
+    """Chương (1) › Mục (2) › Điều (3) › Roman part of the article (3.5) › khoản (4) › điểm (5)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -251,12 +255,17 @@ class _LawBuilder(_Builder):
             number = m.group(1)
             self._open(_Node(f"{parent.id}/D{number}" if parent else f"D{number}", "article", number,
                              _collapse(m.group(2)), f"Điều {number}", start, end, level=3))
-        elif article and (m := _CLAUSE.fullmatch(content)) and self._is_clause(m, article):
+        elif article and (m := _PART.fullmatch(content)) and self._is_part(m, article):
+            numeral = m.group(1)
+            self._open(_Node(f"{article.id}/{numeral}", "section", numeral, _collapse(m.group(2)),
+                             f"Mục {numeral} {article.label}", start, end, level=_ARTICLE_PART))
+        elif article and (m := _CLAUSE.fullmatch(content)) \
+                and self._is_clause(m, holder := self._innermost(3, _ARTICLE_PART)):
             number = m.group(1)
-            self._open(_Node(f"{article.id}/K{number}", "clause", number, _short(m.group(3)),
-                             f"khoản {number} {article.label}", start, end, level=4))
+            self._open(_Node(f"{holder.id}/K{number}", "clause", number, _short(m.group(3)),
+                             f"khoản {number} {holder.label}", start, end, level=4))
         elif article and (m := _POINT.fullmatch(content)):
-            parent = self._innermost(3, 4)
+            parent = self._innermost(3, _ARTICLE_PART, 4)
             letter = m.group(1)
             if letter == _POINT_LETTERS[parent.children["point"]:][:1]:
                 self._open(_Node(f"{parent.id}/{letter}", "point", letter, _short(m.group(2)),
@@ -281,6 +290,13 @@ class _LawBuilder(_Builder):
         else:
             return 0
         return consumed
+
+    @staticmethod
+    def _is_part(m: re.Match, article: _Node) -> bool:
+        """A plan's part: the article's next Roman numeral, its title in capitals ("II. MỤC TIÊU")."""
+        title = m.group(2)
+        return _roman(m.group(1)) == article.children["section"] + 1 and title == title.upper() \
+            and any(c.isalpha() for c in title)
 
     @staticmethod
     def _is_clause(m: re.Match, article: _Node) -> bool:

@@ -5,6 +5,7 @@ test_compose and test_abstain."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -295,3 +296,56 @@ def test_a_repealed_article_is_quoted_with_the_clause_that_repealed_it(retriever
     assert [c.clause for c in citations] == ["Điều 58", "khoản 4 Điều 51"]
     _, _, blocks = _ground(retriever, composer, "Theo Luật Công nghệ thông tin 2006, Điều 57 quy định gì?")
     assert {b.doc.doc.meta.id for b in blocks} == {"luat-cntt-2006"}
+
+
+APPROVING_DECISION = """THỦ TƯỚNG CHÍNH PHỦ
+Số: 982/QĐ-TTg
+QUYẾT ĐỊNH
+Phê duyệt Đề án hỗ trợ, phát triển các doanh nghiệp công nghệ số vươn ra toàn cầu đến năm 2030, tầm nhìn đến năm 2045
+QUYẾT ĐỊNH:
+Điều 1. Phê duyệt Đề án hỗ trợ, phát triển các doanh nghiệp công nghệ số vươn ra toàn cầu đến năm 2030, tầm nhìn đến \
+năm 2045 (sau đây gọi tắt là Đề án) với những nội dung sau đây:
+I. QUAN ĐIỂM CHỈ ĐẠO
+1. Hỗ trợ và phát triển các doanh nghiệp công nghệ số vươn ra toàn cầu là nhiệm vụ ưu tiên trọng tâm, xuyên suốt.
+2. Nhà nước ưu tiên tập trung nguồn lực, kiến tạo thể chế đột phá; bảo đảm hạ tầng số hỗ trợ doanh nghiệp công nghệ số \
+Việt Nam cung cấp dịch vụ tại thị trường nước ngoài.
+II. MỤC TIÊU
+1. Mục tiêu tổng quát
+Phát triển đội ngũ doanh nghiệp công nghệ số Việt Nam có năng lực cạnh tranh cao, làm chủ công nghệ lõi và công nghệ \
+chiến lược, đủ khả năng tham gia sâu vào chuỗi giá trị toàn cầu.
+III. NHIỆM VỤ VÀ GIẢI PHÁP
+1. Rà soát, hoàn thiện thể chế
+a) Rà soát, sửa đổi, bổ sung hệ thống pháp luật liên quan đến đầu tư, kinh doanh và xuất khẩu sản phẩm, dịch vụ công \
+nghệ số đảm bảo tính tương thích với pháp luật quốc tế.
+2. Đẩy mạnh nghiên cứu, phát triển sản phẩm, dịch vụ công nghệ số, nguồn nhân lực chất lượng cao
+a) Ưu tiên nguồn lực đầu tư cho các chương trình, dự án nghiên cứu phát triển sản phẩm, dịch vụ công nghệ số Make in \
+Viet Nam có tiềm năng xuất khẩu.
+3. Tăng cường huy động và hỗ trợ nguồn lực tài chính theo quy định của pháp luật
+a) Nghiên cứu, triển khai các chương trình hỗ trợ tài chính và đầu tư trọng điểm cho doanh nghiệp công nghệ số Việt \
+Nam mở rộng thị trường quốc tế.
+Điều 2. Tổ chức thực hiện
+1. Bộ Khoa học và Công nghệ chủ trì tổ chức triển khai các nhiệm vụ, giải pháp của Đề án.
+Điều 3. Điều khoản thi hành
+1. Quyết định này có hiệu lực kể từ ngày ký ban hành.
+"""
+
+
+def test_a_khoan_of_a_plan_s_part_is_named_looked_up_and_answered(tmp_path: Path):
+    """Quyết định 982/QĐ-TTg (excerpt): Điều 1 approves a plan whose Roman parts each number their khoản from 1.
+    "khoản 3 Mục III Điều 1" is read from the question, found by structure, quoted, and not refused for the
+    "III" of its reference."""
+    (tmp_path / "qd-982.txt").write_text(APPROVING_DECISION, encoding="utf-8")
+    (tmp_path / "manifest.json").write_text(json.dumps({"documents": [{
+        "id": "qd-982", "source_file": "qd-982.txt", "title": "Quyết định phê duyệt Đề án hỗ trợ, phát triển các "
+        "doanh nghiệp công nghệ số vươn ra toàn cầu", "short_title": "Quyết định 982/QĐ-TTg", "kind": "plan",
+        "number": "982/QĐ-TTg", "issuer": "Thủ tướng Chính phủ", "year": 2026, "status": "in_force"}]},
+        ensure_ascii=False), encoding="utf-8")
+    corpus = memory_corpus(tmp_path)
+    retriever, composer = Retriever(corpus), Composer(corpus)
+    question = "Khoản 3 Mục III Điều 1 Quyết định 982/QĐ-TTg quy định gì?"
+    assert read_query(question).article == ArticleRef(1, 3, part="III")
+    _, analysis, blocks = _ground(retriever, composer, question)
+    assert analysis.target.clause_label == "khoản 3 Mục III Điều 1"
+    assert blocks[0].units[0].text.startswith("3. Tăng cường huy động")
+    decision = Abstainer(embedder=corpus.embedder.name).decide(analysis, blocks, composer.lexicon)
+    assert decision.answerable and decision.missing == ()

@@ -175,6 +175,35 @@ def test_point_directly_in_article():
     ]
 
 
+def test_parts_of_an_approving_article():
+    """A decision approving a plan carries the plan's Roman parts inside Điều 1; each part numbers its khoản
+    afresh, so without the part level "1. Mục tiêu tổng quát" would read as text of the previous khoản."""
+    text = "\n".join([
+        "Điều 1. Phê duyệt Đề án với những nội dung sau đây:",
+        "I. QUAN ĐIỂM CHỈ ĐẠO", "1. Doanh nghiệp là trung tâm.", "2. Nhà nước kiến tạo.",
+        "II. MỤC TIÊU", "1. Mục tiêu tổng quát", "Phát triển doanh nghiệp.", "2. Mục tiêu cụ thể",
+        "a) Đến năm 2030", "b) Tầm nhìn đến năm 2045",
+        "III. Nhiệm vụ này không phải là tiêu đề của phần",
+        "Điều 2. Tổ chức thực hiện", "1. Bộ Khoa học và Công nghệ", "Điều 3. Hiệu lực", "1. Có hiệu lực.",
+    ])
+    clauses = parse_legal(text, "mini").clauses
+    assert [(c.id, c.label, c.parent) for c in clauses] == [
+        ("D1", "Điều 1", None),
+        ("D1/I", "Mục I Điều 1", "D1"),
+        ("D1/I/K1", "khoản 1 Mục I Điều 1", "D1/I"), ("D1/I/K2", "khoản 2 Mục I Điều 1", "D1/I"),
+        ("D1/II", "Mục II Điều 1", "D1"),
+        ("D1/II/K1", "khoản 1 Mục II Điều 1", "D1/II"), ("D1/II/K2", "khoản 2 Mục II Điều 1", "D1/II"),
+        ("D1/II/K2/a", "điểm a khoản 2 Mục II Điều 1", "D1/II/K2"),
+        ("D1/II/K2/b", "điểm b khoản 2 Mục II Điều 1", "D1/II/K2"),
+        ("D2", "Điều 2", None), ("D2/K1", "khoản 1 Điều 2", "D2"),
+        ("D3", "Điều 3", None), ("D3/K1", "khoản 1 Điều 3", "D3"),
+    ]
+    by_id = {c.id: c for c in clauses}
+    assert by_id["D1/II"].title == "MỤC TIÊU" and by_id["D1/II"].kind == "section"
+    # A sentence that happens to start with a numeral stays the text of the point before it.
+    assert text[by_id["D1/II/K2/b"].start:by_id["D1/II/K2/b"].end].endswith("không phải là tiêu đề của phần")
+
+
 def test_preamble_and_closing(parsed):
     for name in LAWS:
         text, doc = parsed[name]

