@@ -15,6 +15,8 @@ import qdrant_edge as E
 from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult, named_first, read_query,
                               scope_match, scope_of)
 from assistant.engine._amendments import amendments, article_of
+from assistant.engine._lexicon import analyse
+from assistant.engine._units import document_units as load_units
 from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
 from assistant.engine.select import SelectionModel, _capped, _lead_in, _national_plan, _with_neighbours
@@ -349,3 +351,15 @@ def test_a_khoan_of_a_plan_s_part_is_named_looked_up_and_answered(tmp_path: Path
     assert blocks[0].units[0].text.startswith("3. Tăng cường huy động")
     decision = Abstainer(embedder=corpus.embedder.name).decide(analysis, blocks, composer.lexicon)
     assert decision.answerable and decision.missing == ()
+
+
+def test_a_sentence_has_its_clause_s_title_as_context_whichever_unit_was_read_first(corpus: MemoryCorpus):
+    """A heading is not its own context, but the sentences under it are in its clause: the context of one must
+    not be what was cached for the other (answers then depended on the questions a process had seen before)."""
+    lexicon = Composer(corpus).lexicon
+    doc = load_units(corpus.docstore.get("luat-gddt-2023"))
+    heading, sentence = next((own[0], own[1]) for own in doc.by_clause.values()
+                             if len(own) > 1 and own[0].kind == "heading" and own[1].kind == "text")
+    title = set(analyse(doc.clauses[heading.clause_id].title))
+    assert not title <= lexicon.context(doc, heading)
+    assert title <= lexicon.context(doc, sentence)

@@ -72,7 +72,7 @@ class Lexicon:
 
     def __init__(self, documents: Iterable[DocUnits]):
         self._terms: dict[tuple[str, int], frozenset[str]] = {}
-        self._context: dict[tuple[str, str], frozenset[str]] = {}
+        self._context: dict[tuple[str, str, bool], frozenset[str]] = {}
         self._titles: dict[tuple[str, str], frozenset[str]] = {}
         df: Counter[str] = Counter()
         self._doc_names: dict[str, frozenset[str]] = {}
@@ -222,11 +222,12 @@ class Lexicon:
 
     def context(self, doc: DocUnits, unit: Unit) -> frozenset[str]:
         """Terms of the headings above ``unit`` (its clause's and its ancestors' titles)."""
-        key = (doc.doc.meta.id, unit.clause_id)
+        own_heading = unit.kind == "heading"  # a heading is not its own context; its clause's sentences have it
+        key = (doc.doc.meta.id, unit.clause_id, own_heading)
         cached = self._context.get(key)
         if cached is None:
             titles = " ".join(c.title for c in doc.ancestors(unit.clause_id)
-                              if c.title and not (c.id == unit.clause_id and unit.kind == "heading"))
+                              if c.title and not (c.id == unit.clause_id and own_heading))
             cached = self._context[key] = frozenset(analyse(titles)) if titles else frozenset()
         return cached
 
