@@ -5,8 +5,9 @@ which cds never writes, and the user corpus under the data directory, where ``ad
 the documents users add, so that a source checkout stays clean and a wheel install works.
 ``scan_corpus`` pairs every supported file with its manifest row without reading any document, so
 it stays cheap. A file without a row still counts: it gets an id derived from its name and a
-provisional title (its name) that ``CorpusEntry.resolved_meta`` replaces with ``derive_title`` once
-the caller has loaded the text. Problems a user fixes by moving or converting a file come back as
+provisional title (its name) that ``CorpusEntry.resolved_meta`` replaces once the caller has loaded
+the text: the title with ``derive_title``, the number, kind, date and citing name with what its header
+says (``ingest.header``). Problems a user fixes by moving or converting a file come back as
 ``CorpusIssue``s; an invalid manifest stops everything with a ``CorpusError``. Messages are in
 Vietnamese, because officials read them in the UI and the CLI.
 """
@@ -30,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ingest.errors import CorpusError
+from ingest.header import HEAD_LINES, read_header
 from ingest.load import SUPPORTED_EXTENSIONS, LoadedFile, load_file
 from ingest.vietnamese import strip_diacritics
 
@@ -38,7 +40,6 @@ MANIFEST_NAME = "manifest.json"
 _UNLIMITED = sys.maxsize
 
 _TITLE_MAX_CHARS = 150
-_LETTERHEAD_LINES = 15  # the national letterhead block sits in a document's first non-blank lines
 _LETTERHEAD = re.compile(
     r"CỘNG H(?:ÒA|OÀ) XÃ HỘI CHỦ NGHĨA VIỆT NAM"
     r"|(?i:độc lập\s*[-\u2013\u2014]\s*tự do\s*[-\u2013\u2014]\s*hạnh phúc)"
@@ -134,11 +135,15 @@ class CorpusEntry:
     derived: bool = False
 
     def resolved_meta(self, text: str) -> DocMeta:
-        """The manifest row, or for an unlisted file the derived row titled from ``text``."""
+        """The manifest row, or for an unlisted file the derived row: titled from ``text``, numbered, dated and
+        named as its header says ("Nghị định 142/2026/NĐ-CP"; ``ingest.header``)."""
         if not self.derived:
             return self.meta
         title = derive_title(text, fallback=self.meta.title)
-        return self.meta.model_copy(update={"title": title, "short_title": title})
+        header = read_header(text)
+        return self.meta.model_copy(update={
+            "title": title, "short_title": header.short_title(title) or title, "kind": header.kind,
+            "number": header.number, "date": header.date, "year": header.year})
 
 
 @dataclass(frozen=True)
@@ -188,8 +193,11 @@ def derive_title(text: str, fallback: str) -> str:
         for number, raw in enumerate(unicodedata.normalize("NFC", text).splitlines())
         if (line := _clean_line(raw))
     ]
-    head = lines[:_LETTERHEAD_LINES]
-    start = max((i + 1 for i, (_, _, line) in enumerate(head) if _LETTERHEAD.search(line)), default=0)
+    head = lines[:HEAD_LINES]
+    # A letter's subject line ("V/v …") is its title, wherever the two columns of its header put it.
+    start = next((i for i, (_, _, line) in enumerate(head) if _SUBJECT_PREFIX.match(line)), None)
+    if start is None:
+        start = max((i + 1 for i, (_, _, line) in enumerate(head) if _LETTERHEAD.search(line)), default=0)
     parts: list[str] = []
     previous = -1
     for number, in_table, line in lines[start:]:
@@ -197,7 +205,8 @@ def derive_title(text: str, fallback: str) -> str:
             break
         if not parts:
             if not (_NOISE.fullmatch(line) or _LETTERHEAD.search(line) or line[0].islower()):
-                parts.append(_SUBJECT_PREFIX.sub("", line))
+                title = _SUBJECT_PREFIX.sub("", line)
+                parts.append(title[:1].upper() + title[1:])  # "V/v hướng dẫn …": "Hướng dẫn …"
         elif _continues(parts, line, adjacent=number == previous + 1):
             parts.append(line)
         else:

@@ -11,6 +11,7 @@ import pytest
 
 from ingest.corpus import CorpusEntry, CorpusIssue, DocMeta, add_to_corpus, derive_title, find_duplicates, scan_corpus
 from ingest.errors import CorpusError, LoadError
+from ingest.header import Header, read_header
 from ingest.load import LoadedFile, load_file
 from ingest.settings import REPO_ROOT
 
@@ -223,6 +224,73 @@ def test_derive_title_on_the_real_corpus(source_file: str, title: str):
 )
 def test_derive_title_skips_letterhead_and_noise(text: str, title: str):
     assert derive_title(text, fallback="(tên tệp)") == title
+
+
+LETTER = """BỘ GIÁO DỤC VÀ ĐÀO TẠO
+Số: 3001/BGDĐT-GDPT
+V/v hướng dẫn thực hiện nhiệm vụ chuyển đổi số
+trong giáo dục phổ thông năm học 2026-2027
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Hà Nội, ngày 15 tháng 8 năm 2026
+Kính gửi: Các Sở Giáo dục và Đào tạo
+Thực hiện Quyết định số 131/QĐ-TTg ngày 25 tháng 01 năm 2022 của Thủ tướng Chính phủ, Bộ Giáo dục và Đào tạo \
+hướng dẫn như sau:
+"""
+
+
+def test_a_letter_s_subject_line_is_its_title_wherever_the_header_puts_it():
+    """A two-column header read row by row puts "V/v …" above the national motto; the title is the subject
+    line (capitalised, with the line continuing it), not the first sentence of the body."""
+    assert derive_title(LETTER, fallback="(tên tệp)") == (
+        "Hướng dẫn thực hiện nhiệm vụ chuyển đổi số trong giáo dục phổ thông năm học 2026-2027")
+
+
+@pytest.mark.parametrize(
+    ("source_file", "header", "short_title"),
+    [
+        (LAW20, Header("20/2023/QH15", "law", "Luật", "2023-06-22", 2023), "Luật Giao dịch điện tử 2023"),
+        ("legal/luat-67-2006-qh11-cong-nghe-thong-tin.txt", Header("67/2006/QH11", "law", "Luật", "2006-06-29", 2006),
+         "Luật Công nghệ thông tin 2006"),
+        ("001_41e9e34997e5a555.txt", Header("3816/BT/TTT-CĐSQG", "official_letter", "Công văn", "2024-09-14", 2024),
+         "Công văn 3816/BT/TTT-CĐSQG"),  # the source's own typo in the number is kept
+        ("legal/nghi-quyet-57-nq-tw-2024-dot-pha-khcn-dmst-chuyen-doi-so.txt",
+         Header("57-NQ/TW", "resolution", "Nghị quyết", None, None), "Nghị quyết 57-NQ/TW"),
+        # the framework cites "Quyết định số 36/QĐ-TTg …" in its body: a citation is not its number
+        (F000, Header(), None),
+    ],
+)
+def test_read_header_on_the_real_corpus(source_file: str, header: Header, short_title: str | None):
+    text = load_file(CORPUS / source_file, MAX_BYTES).text
+    assert read_header(text) == header
+    assert header.short_title(derive_title(text, fallback="(tên tệp)")) == short_title
+
+
+@pytest.mark.parametrize(
+    ("text", "header"),
+    [
+        (LETTER, Header("3001/BGDĐT-GDPT", "official_letter", "Công văn", "2026-08-15", 2026)),
+        # a .docx header flattened to one line per row; the decision's kind from its number's type code
+        ("THỦ TƯỚNG CHÍNH PHỦ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 982/QĐ-TTg Hà Nội, ngày 04 tháng 6 năm 2026\n"
+         "QUYẾT ĐỊNH\nPhê duyệt Đề án", Header("982/QĐ-TTg", "decision", "Quyết định", "2026-06-04", 2026)),
+        # OCR without spaces in the date; a number without a type code takes the kind line's
+        ("ỦY BAN NHÂN DÂN XÃ AN BÌNH\nSố: 12/UBND\nAn Bình, ngày5tháng3năm2025\nKẾ HOẠCH\nChuyển đổi số",
+         Header("12/UBND", "plan", "Kế hoạch", "2025-03-05", 2025)),
+        # no real date; a number with no type code, no kind line and no subject line names no kind
+        ("SỞ X\nSố: 5/SX-VP\nHà Nội, ngày 31 tháng 2 năm 2026\nKính gửi: A", Header("5/SX-VP")),
+    ],
+    ids=["letter", "flattened", "ocr-date", "unknown-kind"],
+)
+def test_read_header_cases(text: str, header: Header):
+    assert read_header(text) == header
+
+
+def test_a_file_without_a_row_is_numbered_and_named_by_its_header(tmp_path: Path):
+    shutil.copy2(CORPUS / LAW20, tmp_path / "luat giao dich.txt")
+    (entry,) = scan_corpus(tmp_path)[0]
+    meta = entry.resolved_meta(load_file(entry.path, MAX_BYTES).text)
+    assert (meta.title, meta.short_title, meta.kind, meta.number, meta.date, meta.year) == (
+        "LUẬT GIAO DỊCH ĐIỆN TỬ", "Luật Giao dịch điện tử 2023", "law", "20/2023/QH15", "2023-06-22", 2023)
 
 
 def test_derive_title_is_at_most_150_chars():

@@ -52,3 +52,30 @@ def test_cds_ingest_file_leaves_the_checkout_clean(tmp_path: Path, embed_cache: 
         assert {"cv-3816-btttt-cdsqg", "luat-gddt-2023"} <= set(ledger)  # the bundled corpus is indexed with it
     finally:
         docstore.close()
+
+
+def test_a_letter_added_without_metadata_is_found_by_its_number(tmp_path: Path, embed_cache: Path):
+    """`cds ingest FILE` with no option: the number, kind and date come from the letter's header, so a question
+    naming "Công văn 3001/BGDĐT-GDPT" is answered from it, cited by that name (the file is named otherwise)."""
+    settings = make_settings(tmp_path / "data", embed_cache)
+    letter = tmp_path / "huong dan CDS nam hoc moi.txt"
+    letter.write_bytes((Path(__file__).parent / "data" / "cong-van-3001-bgddt.txt").read_bytes())
+
+    result = CliRunner().invoke(main, ["ingest", str(letter), "-q"], obj=settings, prog_name="cds")
+    assert result.exit_code == 0, result.output
+    docstore = DocStore(settings.data_dir / "docstore.sqlite")
+    try:
+        meta = docstore.get("huong-dan-cds-nam-hoc-moi").meta
+    finally:
+        docstore.close()
+    assert (meta.short_title, meta.kind, meta.number, meta.date) == (
+        "Công văn 3001/BGDĐT-GDPT", "official_letter", "3001/BGDĐT-GDPT", "2026-08-15")
+
+    question = "Công văn 3001/BGDĐT-GDPT yêu cầu cập nhật dữ liệu trường, lớp, học sinh lên cơ sở dữ liệu ngành trước ngày nào?"
+    result = CliRunner().invoke(main, ["ask", question, "--json"], obj=settings, prog_name="cds")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["answerable"] and answer["answer"].startswith(
+        "**Theo Công văn 3001/BGDĐT-GDPT (chưa rõ tình trạng), Mục II.1, điểm a:**")
+    assert answer["citations"][0]["doc_id"] == "huong-dan-cds-nam-hoc-moi"
+    assert "trước ngày 30 tháng 9 năm 2026" in answer["citations"][0]["quote"]
