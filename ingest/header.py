@@ -73,20 +73,36 @@ def read_header(text: str) -> Header:
     """Read the number, kind and date from the first ``HEAD_LINES`` non-blank lines of ``text``."""
     lines = [" ".join(line.replace("**", "").split()) for line in unicodedata.normalize("NFC", text).splitlines()]
     head = [line for line in lines if line][:HEAD_LINES]
-    number = date = None
+    number = None
     for line in head:
         if number is None and (m := _NUMBER_LINE.match(line)):
             number = re.sub(r"\s*([/-])\s*", r"\1", m.group(1) or m.group(2)).rstrip(".")
-        if date is None and _PLACE_DATE.search(line) and (d := _DATE.search(line)):
-            try:
-                date = dt.date(int(d.group(3)), int(d.group(2)), int(d.group(1))).isoformat()
-            except ValueError:
-                pass  # "ngày 31 tháng 2": not a date
+    date = next((found for line in head if (found := _date_of(line))), None)
     if number is None:
         return Header(date=date, year=int(date[:4]) if date else None)
     kind, name = _kind(number, head)
     year = (m := _YEAR.search(f"/{number}/")) and int(m.group(1)) or (int(date[:4]) if date else None)
     return Header(number, kind, name, date, year)
+
+
+def dateline(text: str) -> tuple[int, int] | None:
+    """Where the header's place and date line is in ``text`` ("Hà Nội, ngày 14 tháng 09 năm 2024"; after
+    "Số: …" when a flattened header put both on one line, the line from the number on), as (start, end)."""
+    for m in list(re.finditer(r"[^\n]+", text))[:HEAD_LINES * 2]:  # blank and rule lines are no header line
+        if _date_of(" ".join(m.group().replace("**", "").split())):
+            content = m.group().strip()
+            start = m.start() + m.group().index(content[0])
+            return start, start + len(content)
+    return None
+
+
+def _date_of(line: str) -> str | None:
+    if not (_PLACE_DATE.search(line) and (d := _DATE.search(line))):
+        return None
+    try:
+        return dt.date(int(d.group(3)), int(d.group(2)), int(d.group(1))).isoformat()
+    except ValueError:
+        return None  # "ngày 31 tháng 2": not a date
 
 
 def _kind(number: str, head: list[str]) -> tuple[str | None, str | None]:

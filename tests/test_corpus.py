@@ -11,7 +11,7 @@ import pytest
 
 from ingest.corpus import CorpusEntry, CorpusIssue, DocMeta, add_to_corpus, derive_title, find_duplicates, scan_corpus
 from ingest.errors import CorpusError, LoadError
-from ingest.header import Header, read_header
+from ingest.header import Header, dateline, read_header
 from ingest.load import LoadedFile, load_file
 from ingest.settings import REPO_ROOT
 
@@ -283,6 +283,13 @@ def test_read_header_on_the_real_corpus(source_file: str, header: Header, short_
 )
 def test_read_header_cases(text: str, header: Header):
     assert read_header(text) == header
+
+
+def test_the_date_line_is_found_where_the_header_has_it():
+    text = load_file(CORPUS / "001_41e9e34997e5a555.txt", MAX_BYTES).text
+    start, end = dateline(text)
+    assert text[start:end] == "Hà Nội, ngày 14 tháng 09 năm 2024"
+    assert dateline("Căn cứ Luật ngày 18 tháng 02 năm 2025;\nĐiều 1. Phạm vi") is None  # a body date is none
 
 
 def test_a_file_without_a_row_is_numbered_and_named_by_its_header(tmp_path: Path):

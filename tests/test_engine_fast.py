@@ -363,3 +363,17 @@ def test_a_sentence_has_its_clause_s_title_as_context_whichever_unit_was_read_fi
     title = set(analyse(doc.clauses[heading.clause_id].title))
     assert not title <= lexicon.context(doc, heading)
     assert title <= lexicon.context(doc, sentence)
+
+
+def test_when_a_named_text_was_signed_is_its_header_s_date_line(corpus: MemoryCorpus, retriever: Retriever,
+                                                                composer: Composer):
+    question = "Luật An ninh mạng 2018 được ban hành ngày nào?"
+    assert read_query(question).issued and not read_query("Luật An ninh mạng có hiệu lực từ ngày nào?").issued
+    _, analysis, blocks = _ground(retriever, composer, question)
+    assert analysis.target.doc_id == "luat-anm-2018" and analysis.target.clause_label == "Phần mở đầu"
+    assert [u.text for u in blocks[0].units] == ["Hà Nội, ngày 12 tháng 6 năm 2018"]
+    decision = Abstainer(embedder=corpus.embedder.name).decide(analysis, blocks, composer.lexicon)
+    assert decision.answerable
+    # a text the corpus does not hold has no date line to give
+    _, analysis, _ = _ground(retriever, composer, "Nghị định 47/2024/NĐ-CP được ký ngày nào?")
+    assert analysis.target is None

@@ -54,6 +54,9 @@ _ARTICLE = re.compile(r"(?:điểm\s+([a-zđ])\s*,?\s+)?(?:khoản\s+(\d{1,3})\s
 _SECTION = re.compile(r"\b(?:mục|phần)\s+[\"“'‘]?([^\W\d_][^,?;:\"”'’()]{1,80}?)[\"”'’]?"
                       r"(?=\s+(?:trong|của|cần|phải|viết|gồm|là|thế|như|được|theo|cho|ở|có|khi|nêu|ghi)\b|\s*[,?;:.]|$)",
                       re.IGNORECASE)
+# "ký ngày nào", "ban hành vào ngày nào", "ngày ban hành là ngày nào", "được ký khi nào"
+_ISSUED = re.compile(r"\b(?:ký|ban hành)(?:\s+(?:vào|từ))?\s+(?:ngày|hôm|khi|lúc)\s+nào\b|\bngày\s+(?:ký|ban hành)\b",
+                     re.IGNORECASE)
 # A bracketed gloss restates the words before it, in another tongue or shorter: "Thẻ mô hình (model card)".
 GLOSS = re.compile(r"\s*\(([^()]{1,60})\)")
 # A term the question asks to define: "X là gì", "X được hiểu là gì", "định nghĩa X thế nào", "khái niệm X".
@@ -102,6 +105,7 @@ class Query:
     section: str | None = None  # a section title the question names: "Tổ chức thực hiện"
     term: str | None = None  # a term it asks to define: "chứng thư điện tử"
     term_parts: bool = False  # … or what the term comprises ("… gồm những loại nào?")
+    issued: bool = False  # when the text it names was signed or issued ("… ký ngày nào?"): its header's date line
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ def read_query(text: str) -> Query:
     if term is not None and (len(term.split()) < 2 or term.casefold() in _NOT_TERMS):
         term = None  # one word ("Nó là gì?") or a question word names no term
     parts = term is not None and "gồm" in found.group(0).casefold()
-    return Query(text, levels, read_periods(text), article, section, term, parts)
+    return Query(text, levels, read_periods(text), article, section, term, parts, bool(_ISSUED.search(text)))
 
 
 def without_article(text: str) -> str:

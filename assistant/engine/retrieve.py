@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.engine.corpus import CorpusReader
 from assistant.engine.read import Query, Scope, read_query, scope_match, scope_of
+from ingest.header import dateline
 from ingest.index import SearchFilters, SearchMode
 from ingest.sparse import Bm25Encoder
 from ingest.vietnamese import DiacriticRestorer, expand_abbreviations, has_diacritics, strip_diacritics
@@ -21,6 +22,8 @@ from ingest.vietnamese import DiacriticRestorer, expand_abbreviations, has_diacr
 if TYPE_CHECKING:
     import numpy as np
 
+    from ingest.docstore import StoredDocument
+    from ingest.model import Clause
     from ingest.sparse import SparseVec
 
 _WORD = re.compile(r"\w+")
@@ -174,7 +177,8 @@ class Retriever:
         23"): in the document the question names, else in the first retrieved document that has it.
         A section by title ("Mục Tổ chức thực hiện"): the clause so titled that the best-ranked
         passage holding one overlaps. A term to define ("chứng thư điện tử là gì?"): the clause that
-        opens by defining it.
+        opens by defining it. When a named text was signed ("Công văn 3816 … ký ngày nào?"): its header's
+        place and date line, as a span of the clause holding it.
 
         :returns: the clause as a rank-1 passage, or None when no candidate document has it.
         """
@@ -191,6 +195,8 @@ class Retriever:
             # "X gồm những loại nào?": the clause listing X's parts ("X bao gồm:"), else its definition
             found = (reading.term_parts and _first(ordered, load, _defining(reading.term, r"(?:bao gồm|gồm)"))) \
                 or _first(ordered, load, _defining(reading.term, r"(?:là|được hiểu là)"))
+        elif reading.issued and named_docs:
+            found = _first(named_docs, load, _dateline)
         else:
             return None
         if found is None:
@@ -227,6 +233,13 @@ def _first(doc_ids: Sequence[str], load: Callable, pick: Callable, final: Sequen
         if doc_id in final:
             return None
     return None
+
+
+def _dateline(doc: StoredDocument) -> Clause | None:
+    """The header's place and date line of ``doc``, as the span of the deepest clause that holds it."""
+    span = dateline(doc.text)
+    holder = span and next((c for c in reversed(doc.parsed.clauses) if c.start <= span[0] and span[1] <= c.end), None)
+    return replace(holder, start=span[0], end=span[1], heading_end=span[0]) if holder else None
 
 
 def _defining(term: str, verb: str) -> Callable:

@@ -396,7 +396,9 @@ class Composer:
         reference ("… thông tin vi phạm Điều 16 …, chậm nhất bao lâu?") is not the answer."""
         target = analysis.target
         doc = docs.get(target.doc_id) if target is not None else None
-        units = doc.subtree(target.clause_id)[:_MAX_NAMED_UNITS] if doc is not None else []
+        # the target's span: its clause whole, or a line of it (a header's date line)
+        units = [u for u in doc.subtree(target.clause_id) if target.start <= u.start and u.end <= target.end
+                 ][:_MAX_NAMED_UNITS] if doc is not None else []
         if not units:
             return None
         block = Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
