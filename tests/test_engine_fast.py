@@ -377,3 +377,21 @@ def test_when_a_named_text_was_signed_is_its_header_s_date_line(corpus: MemoryCo
     # a text the corpus does not hold has no date line to give
     _, analysis, _ = _ground(retriever, composer, "Nghị định 47/2024/NĐ-CP được ký ngày nào?")
     assert analysis.target is None
+
+
+@pytest.mark.parametrize(("question", "doc_id", "heading", "parts"), [
+    ("Kế hoạch CĐS cấp xã có những nhóm nhiệm vụ nào?", "huong-dan-kh-cds-cap-xa",
+     "2.3. Nhiệm vụ chuyển đổi số cấp xã", ["1. Đẩy mạnh xây dựng Chính quyền số", "2. Phát triển Kinh tế số",
+                                           "3. Phát triển Xã hội số"]),
+    # the same words for a province: the framework for bộ and tỉnh, not the commune guide's section
+    ("Kế hoạch CĐS cấp tỉnh có những nhóm nhiệm vụ nào?", "khung-kh-cds-2026-2030", "III. NHIỆM VỤ, GIẢI PHÁP", None),
+])
+def test_the_groups_of_something_are_the_parts_of_the_section_titled_so(retriever: Retriever, composer: Composer,
+                                                                       question, doc_id, heading, parts):
+    assert read_query(question).groups == "nhiệm vụ"
+    _, analysis, blocks = _ground(retriever, composer, question)
+    assert analysis.target.doc_id == doc_id
+    lines = [u.text for u in blocks[0].units]
+    assert lines[0] == heading and all(u.kind == "heading" for u in blocks[0].units)
+    assert lines[1:] == parts if parts else len(lines) == 10  # the framework's nine groups
+    assert read_query("Nhóm nhiệm vụ Thể chế số yêu cầu ban hành những chính sách nào?").groups is None

@@ -57,6 +57,9 @@ _SECTION = re.compile(r"\b(?:mục|phần)\s+[\"“'‘]?([^\W\d_][^,?;:\"”'�
 # "ký ngày nào", "ban hành vào ngày nào", "ngày ban hành là ngày nào", "được ký khi nào"
 _ISSUED = re.compile(r"\b(?:ký|ban hành)(?:\s+(?:vào|từ))?\s+(?:ngày|hôm|khi|lúc)\s+nào\b|\bngày\s+(?:ký|ban hành)\b",
                      re.IGNORECASE)
+# "có những nhóm nhiệm vụ, giải pháp lớn nào", "gồm các nhóm chỉ tiêu gì": the groups of what
+_GROUPS = re.compile(r"\b(?:những|các)\s+nhóm\s+(?P<what>[^?.;:()]{2,60}?)\s+(?:(?:lớn|chính|cơ bản)\s+)?(?:nào|gì)\b",
+                     re.IGNORECASE)
 # A bracketed gloss restates the words before it, in another tongue or shorter: "Thẻ mô hình (model card)".
 GLOSS = re.compile(r"\s*\(([^()]{1,60})\)")
 # A term the question asks to define: "X là gì", "X được hiểu là gì", "định nghĩa X thế nào", "khái niệm X".
@@ -106,6 +109,7 @@ class Query:
     term: str | None = None  # a term it asks to define: "chứng thư điện tử"
     term_parts: bool = False  # … or what the term comprises ("… gồm những loại nào?")
     issued: bool = False  # when the text it names was signed or issued ("… ký ngày nào?"): its header's date line
+    groups: str | None = None  # what it asks the groups of ("… có những nhóm nhiệm vụ nào?": "nhiệm vụ")
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,8 @@ def read_query(text: str) -> Query:
     if term is not None and (len(term.split()) < 2 or term.casefold() in _NOT_TERMS):
         term = None  # one word ("Nó là gì?") or a question word names no term
     parts = term is not None and "gồm" in found.group(0).casefold()
-    return Query(text, levels, read_periods(text), article, section, term, parts, bool(_ISSUED.search(text)))
+    groups = m.group("what").strip(" ,") if (m := _GROUPS.search(text)) else None
+    return Query(text, levels, read_periods(text), article, section, term, parts, bool(_ISSUED.search(text)), groups)
 
 
 def without_article(text: str) -> str:

@@ -8,6 +8,7 @@ import functools
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from ingest.sparse import SparseVec
 
 _WORD = re.compile(r"\w+")
+_GROUP_DOCS = 3  # without a named document, the groups are looked for in the best passages' first documents
 # Added to the fused score of a chunk whose section title the question names (tuned on calib.jsonl), and,
 # per share of the levels (xã/tỉnh/bộ) and periods the question names, to a chunk that is for them, or
 # taken from one that is for another level or period (``assistant.engine.read.scope_match``), which then also
@@ -177,7 +179,8 @@ class Retriever:
         23"): in the document the question names, else in the first retrieved document that has it.
         A section by title ("Mục Tổ chức thực hiện"): the clause so titled that the best-ranked
         passage holding one overlaps. A term to define ("chứng thư điện tử là gì?"): the clause that
-        opens by defining it. When a named text was signed ("Công văn 3816 … ký ngày nào?"): its header's
+        opens by defining it. The groups of something ("… có những nhóm nhiệm vụ nào?"): the section of
+        several parts whose title names it (see ``_grouping``). When a named text was signed ("Công văn 3816 … ký ngày nào?"): its header's
         place and date line, as a span of the clause holding it.
 
         :returns: the clause as a rank-1 passage, or None when no candidate document has it.
@@ -197,6 +200,8 @@ class Retriever:
                 or _first(ordered, load, _defining(reading.term, r"(?:là|được hiểu là)"))
         elif reading.issued and named_docs:
             found = _first(named_docs, load, _dateline)
+        elif reading.groups is not None:
+            found = _grouping(reading, named_docs or ordered[:_GROUP_DOCS], load)
         else:
             return None
         if found is None:
@@ -270,6 +275,36 @@ def _section(reading: Query, passages: Sequence[Passage], load: Callable):
             found.append((scope_match(reading, scope), doc, clause))
     best = max((fit for fit, _, _ in found), default=None)
     return next(((doc, clause) for fit, doc, clause in found if fit == best), None)
+
+
+def _grouping(reading: Query, doc_ids: Sequence[str], load: Callable):
+    """The clause whose parts are the groups the question asks for: of the clauses with two or more parts whose
+    title has every word of what is grouped ("NHIỆM VỤ VÀ GIẢI PHÁP" for "nhóm nhiệm vụ, giải pháp"), one whose
+    scope fits the levels and periods the question names, and of those the one whose title the question names
+    most fully ("Nhiệm vụ chuyển đổi số cấp xã" for "Kế hoạch CĐS cấp xã có những nhóm nhiệm vụ nào?"); in the
+    documents the question names, else in those of the best passages."""
+    wanted = set(_folded_title(reading.groups).split())
+    asked = set(_folded_title(expand_abbreviations(reading.text)).split())
+    best, found = None, None
+    for doc_id in doc_ids:
+        doc = load(doc_id)
+        if doc is None:
+            continue
+        clauses = doc.parsed.by_id()
+        parts = Counter(c.parent for c in doc.parsed.clauses if c.parent and c.kind not in ("table_row", "area"))
+        for clause in doc.parsed.clauses:
+            title = set(_folded_title(clause.title).split())
+            if parts[clause.id] < 2 or not wanted <= title:
+                continue
+            chain, node = [], clause
+            while node is not None:
+                chain.append(node.title or node.label)
+                node = clauses.get(node.parent) if node.parent else None
+            scope = scope_of([doc.meta.short_title, *reversed(chain)], doc.meta.level, doc.meta.period)
+            key = (scope_match(reading, scope), len(title & asked) / len(title))
+            if best is None or key > best:
+                best, found = key, (doc, clause)
+    return found
 
 
 def _folded_title(title: str) -> str:

@@ -396,9 +396,13 @@ class Composer:
         reference ("… thông tin vi phạm Điều 16 …, chậm nhất bao lâu?") is not the answer."""
         target = analysis.target
         doc = docs.get(target.doc_id) if target is not None else None
-        # the target's span: its clause whole, or a line of it (a header's date line)
-        units = [u for u in doc.subtree(target.clause_id) if target.start <= u.start and u.end <= target.end
-                 ][:_MAX_NAMED_UNITS] if doc is not None else []
+        if doc is not None and analysis.reading.groups is not None:
+            # the groups: the section's heading and the first line (a heading) of each of its parts
+            parts = (doc.clauses[target.clause_id], *doc.children.get(target.clause_id, ()))
+            units = [own[0] for c in parts if (own := doc.by_clause.get(c.id))][:_MAX_NAMED_UNITS]
+        else:  # the target's span: its clause whole, or a line of it (a header's date line)
+            units = [u for u in doc.subtree(target.clause_id) if target.start <= u.start and u.end <= target.end
+                     ][:_MAX_NAMED_UNITS] if doc is not None else []
         if not units:
             return None
         block = Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
