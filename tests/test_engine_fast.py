@@ -15,6 +15,7 @@ import qdrant_edge as E
 from assistant.engine import (Analysis, Block, Composer, Retriever, SearchResult, named_first, read_query,
                               scope_match, scope_of)
 from assistant.engine._amendments import amendments, article_of
+from assistant.engine._qtype import ask_parts
 from assistant.engine._lexicon import analyse
 from assistant.engine._units import document_units as load_units
 from assistant.engine.decide import Abstainer
@@ -395,3 +396,16 @@ def test_the_groups_of_something_are_the_parts_of_the_section_titled_so(retrieve
     assert lines[0] == heading and all(u.kind == "heading" for u in blocks[0].units)
     assert lines[1:] == parts if parts else len(lines) == 10  # the framework's nine groups
     assert read_query("Nhóm nhiệm vụ Thể chế số yêu cầu ban hành những chính sách nào?").groups is None
+
+
+def test_each_ask_of_a_two_ask_question_gets_its_answer(retriever: Retriever, composer: Composer):
+    question = ("Khung kế hoạch cấp bộ, tỉnh giai đoạn 2025-2027 đặt mục tiêu bao nhiêu % người dân hài lòng với dịch "
+                "vụ công trực tuyến, và bao nhiêu % dân số trưởng thành có chữ ký số?")
+    assert ask_parts(question) == [
+        "Khung kế hoạch cấp bộ, tỉnh giai đoạn 2025-2027 đặt mục tiêu bao nhiêu % người dân hài lòng với dịch vụ công "
+        "trực tuyến", "bao nhiêu % dân số trưởng thành có chữ ký số"]
+    assert ask_parts("Bộ Khoa học và Công nghệ phải làm gì?") == ["Bộ Khoa học Công nghệ phải làm gì"]  # one ask
+    _, _, blocks = _ground(retriever, composer, question)
+    quoted = " ".join(u.text for b in blocks for u in b.units)
+    assert "hài lòng khi sử dụng dịch vụ công trực tuyến" in quoted
+    assert "50% dân số trưởng thành có chữ ký số" in quoted

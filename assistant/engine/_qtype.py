@@ -106,6 +106,27 @@ def classify(question: str, reading: Query | None = None) -> QuestionType:
     return QuestionType(shape, task, listing, howto, compare, fields, periods, min(count, 10), asks)
 
 
+# Where one ask ends and the next begins: "… bao lâu, và …", "… ngày nào và thay thế …", "…? Nếu không, …"
+_ASK_BREAK = re.compile(r"\s*(?:[?;]|,\s*(?:và|còn|rồi)\b|\s(?:và|còn)\b)\s*")
+
+
+def ask_parts(question: str) -> list[str]:
+    """The question cut into its asks, each part holding one or more question words: "… hạn báo cáo sơ bộ là
+    bao lâu, và báo cáo chính thức gửi khi nào?" -> ["… hạn báo cáo sơ bộ là bao lâu", "báo cáo chính thức gửi
+    khi nào"]. A piece without a question word ("Bộ Khoa học" / "Công nghệ" cut at "và") stays with the ask
+    it belongs to."""
+    parts: list[str] = []
+    pending = ""
+    for piece in _ASK_BREAK.split(" ".join(question.split())):
+        pending = f"{pending} {piece}".strip()
+        if _ASKS.search(pending.lower()) or _ASKS_WHO.search(pending):
+            parts.append(pending)
+            pending = ""
+    if pending and parts:
+        parts[-1] = f"{parts[-1]} {pending}"
+    return parts
+
+
 def _joined(text: str, conjunction: re.Pattern[str]) -> bool:
     """Whether a conjunction stands between the first and the last period ``text`` names."""
     spans = scope_phrases(text).periods
