@@ -180,8 +180,8 @@ class Retriever:
         A section by title ("Mục Tổ chức thực hiện"): the clause so titled that the best-ranked
         passage holding one overlaps. A term to define ("chứng thư điện tử là gì?"): the clause that
         opens by defining it. The groups of something ("… có những nhóm nhiệm vụ nào?"): the section of
-        several parts whose title names it (see ``_grouping``). When a named text was signed ("Công văn 3816 … ký ngày nào?"): its header's
-        place and date line, as a span of the clause holding it.
+        several parts whose title names it (see ``_grouping``). When a named text was signed ("Công văn
+        3816 … ký ngày nào?"): its header's place and date line, as a span of the clause holding it.
 
         :returns: the clause as a rank-1 passage, or None when no candidate document has it.
         """
