@@ -71,8 +71,7 @@ class Header:
 
 def read_header(text: str) -> Header:
     """Read the number, kind and date from the first ``HEAD_LINES`` non-blank lines of ``text``."""
-    lines = [" ".join(line.replace("**", "").split()) for line in unicodedata.normalize("NFC", text).splitlines()]
-    head = [line for line in lines if line][:HEAD_LINES]
+    head = [line for line, _, _ in _head(text)]
     number = None
     for line in head:
         if number is None and (m := _NUMBER_LINE.match(line)):
@@ -88,12 +87,21 @@ def read_header(text: str) -> Header:
 def dateline(text: str) -> tuple[int, int] | None:
     """Where the header's place and date line is in ``text`` ("Hà Nội, ngày 14 tháng 09 năm 2024"; after
     "Số: …" when a flattened header put both on one line, the line from the number on), as (start, end)."""
-    for m in list(re.finditer(r"[^\n]+", text))[:HEAD_LINES * 2]:  # blank and rule lines are no header line
-        if _date_of(" ".join(m.group().replace("**", "").split())):
-            content = m.group().strip()
-            start = m.start() + m.group().index(content[0])
-            return start, start + len(content)
-    return None
+    return next(((start, end) for line, start, end in _head(text) if _date_of(line)), None)
+
+
+def _head(text: str) -> list[tuple[str, int, int]]:
+    """The first ``HEAD_LINES`` non-blank lines: each NFC, without bold markers and with whitespace collapsed,
+    and where it stands in ``text`` (its first to its last non-blank character)."""
+    head = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = " ".join(unicodedata.normalize("NFC", m.group()).replace("**", "").split())
+        if line:
+            start = m.start() + len(m.group()) - len(m.group().lstrip())
+            head.append((line, start, m.start() + len(m.group().rstrip())))
+            if len(head) == HEAD_LINES:
+                break
+    return head
 
 
 def _date_of(line: str) -> str | None:

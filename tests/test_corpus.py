@@ -8,6 +8,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest.corpus import CorpusEntry, CorpusIssue, DocMeta, add_to_corpus, derive_title, find_duplicates, scan_corpus
 from ingest.errors import CorpusError, LoadError
@@ -290,6 +292,26 @@ def test_the_date_line_is_found_where_the_header_has_it():
     start, end = dateline(text)
     assert text[start:end] == "Hà Nội, ngày 14 tháng 09 năm 2024"
     assert dateline("Căn cứ Luật ngày 18 tháng 02 năm 2025;\nĐiều 1. Phạm vi") is None  # a body date is none
+
+
+_HEADER_LINES = st.sampled_from([
+    "BỘ GIÁO DỤC VÀ ĐÀO TẠO", "Số: 3001/BGDĐT-GDPT", "Số:", "Luật số: 20/2023/QH15", "Hà Nội, ngày 15 tháng 8 năm 2026",
+    "Hà Nội, ngày 31 tháng 2 năm 2026", "An Bình, ngày5tháng3năm2025", "V/v hướng dẫn", "NGHỊ ĐỊNH", "KẾ HOẠCH", "",
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Căn cứ Quyết định số 36/QĐ-TTg ngày 11 tháng 01 năm 2024;", "-----",
+])
+
+
+@given(st.lists(st.one_of(_HEADER_LINES, st.text(max_size=40)), max_size=30))
+def test_reading_any_header_never_fails_and_the_date_line_holds_the_date(lines: list[str]):
+    text = "\n".join(lines)
+    header = read_header(text)
+    span = dateline(text)
+    assert (header.date is None) == (span is None)
+    if span is not None:
+        line = text[span[0]:span[1]]
+        assert line and "\n" not in line and read_header(line).date == header.date
+    if header.kind is not None:
+        assert header.number is not None and header.kind_name is not None
 
 
 def test_a_file_without_a_row_is_numbered_and_named_by_its_header(tmp_path: Path):
