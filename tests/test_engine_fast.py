@@ -409,3 +409,11 @@ def test_each_ask_of_a_two_ask_question_gets_its_answer(retriever: Retriever, co
     quoted = " ".join(u.text for b in blocks for u in b.units)
     assert "hài lòng khi sử dụng dịch vụ công trực tuyến" in quoted
     assert "50% dân số trưởng thành có chữ ký số" in quoted
+
+
+def test_every_text_the_question_names_is_quoted(retriever: Retriever, composer: Composer):
+    question = ("Dữ liệu mở: Luật Giao dịch điện tử 2023 định nghĩa thế nào và khung KH CĐS đặt chỉ tiêu gì về dữ liệu "
+                "mở giai đoạn 2028-2030?")
+    _, analysis, blocks = _ground(retriever, composer, question)
+    assert "luat-gddt-2023" in analysis.query.named_docs
+    assert "luat-gddt-2023" in {b.doc.doc.meta.id for b in blocks}

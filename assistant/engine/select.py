@@ -319,7 +319,8 @@ class Composer:
         thing: "lấy từ nguồn nào, còn … thì ai chi trả?"), answer another source or period the
         question names (a comparison, "… ở NQ 57 … và trong danh mục 2026-2030"), or be one more of
         the items the question counts ("soạn 3 nhiệm vụ"). A factoid asking several things then gets a block
-        for each ask the chosen blocks leave open (``_answer_to``)."""
+        for each ask the chosen blocks leave open (``_answer_to``), and a text the question names but no block
+        is from gets one."""
         docs, lexicon = self._corpus()
         if not analysis.candidates:
             return []
@@ -363,6 +364,13 @@ class Composer:
             for part in ask_parts(analysis.question):
                 if (extra := self._answer_to(part, chosen, analysis, docs, lexicon)) is not None:
                     chosen.append(extra)
+        # A text the question names is quoted: when no block is from one, its best unit joins them, at the floor
+        # of another named source's anchor ("… và khung KH CĐS 2026-2030 yêu cầu … thế nào?").
+        named = set(analysis.query.named_docs)
+        if chosen and named and not any(b.doc.doc.meta.id in named for b in chosen):
+            top = max((c for c in analysis.candidates if c.unit.doc_id in named), key=lambda c: c.score, default=None)
+            if top is not None and top.score >= _MULTI_FLOOR * best:
+                chosen.append(self.grown(top, analysis))
         return chosen
 
     def _answer_to(self, part: str, chosen: list[Block], analysis: Analysis, docs: dict[str, DocUnits],
