@@ -99,6 +99,9 @@ def test_units_keep_list_items_apart_and_headings_whole():
     ("Quy cách hồ sơ điện tử gồm những gì?", "list", ()),
     ("Theo cách hiểu của Luật GDĐT 2023, dữ liệu là gì?", "factoid", ()),
     ("Mọi tổ chức, không phân biệt quy mô, có nghĩa vụ gì?", "factoid", ()),
+    # "do AI tạo ra": made by artificial intelligence, not "do ai" (by whom)
+    ("Nội dung do AI tạo ra phải gắn nhãn thế nào?", "howto", ()),
+    ("Nhiệm vụ ứng dụng AI do ai chủ trì?", "task", ("lead",)),
 ])
 def test_question_types(question: str, shape: str, fields: tuple[str, ...]):
     qtype = classify(question)

@@ -42,6 +42,7 @@ _FACTOID = ("bao nhiêu", "%", "tỷ lệ", "tỉ lệ", "ngày nào", "năm nà
 _ASKS = re.compile(r"\b(?:bao nhiêu|bao lâu|mấy|nào|gì|đâu|ra sao)\b")
 _ASKS_PLAIN = re.compile(r"\b(?:bao nhieu|bao lau|nao|gi|ra sao)\b")
 _ASKS_WHO = re.compile(r"\b(?:ai|Ai)\b")
+_ACRONYM_AI = re.compile(r"\bAI\b")
 _NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 _COUNT = re.compile(r"\b(\d{1,2}|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+(?:nhiệm vụ|nội dung|giải pháp|chỉ tiêu|"
                     r"chính sách|dự án|ý)\b")
@@ -70,7 +71,8 @@ class QuestionType:
 def classify(question: str, reading: Query | None = None) -> QuestionType:
     """Type ``question`` by its cues (see module docstring); its periods are those ``reading`` holds
     (read from ``question`` if None): a year inside a document number or a date names no period."""
-    text = " ".join(question.lower().split())
+    # "AI" in capitals is the acronym (trí tuệ nhân tạo), not "ai" (who): "nội dung do AI tạo ra" asks no agency
+    text = " ".join(_ACRONYM_AI.sub("trí tuệ nhân tạo", question).lower().split())
     plain = strip_diacritics(text)
 
     def has(cues: tuple[str, ...]) -> bool:
