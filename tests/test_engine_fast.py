@@ -417,3 +417,13 @@ def test_every_text_the_question_names_is_quoted(retriever: Retriever, composer:
     _, analysis, blocks = _ground(retriever, composer, question)
     assert "luat-gddt-2023" in analysis.query.named_docs
     assert "luat-gddt-2023" in {b.doc.doc.meta.id for b in blocks}
+
+
+def test_an_agency_s_duties_are_the_clause_headed_by_it(retriever: Retriever, composer: Composer):
+    question = "Theo Luật An ninh mạng, Bộ Quốc phòng có trách nhiệm gì?"
+    assert read_query(question).actor == "Bộ Quốc phòng"
+    assert read_query("UBND tỉnh phải làm những gì?").actor == "Ủy ban nhân dân tỉnh"
+    assert read_query("Bộ nào chủ trì nhiệm vụ này?").actor is None
+    _, analysis, blocks = _ground(retriever, composer, question)
+    assert analysis.target.clause_label == "Điều 37" and blocks[0].units[0].text == "Điều 37. Trách nhiệm của Bộ Quốc phòng"
+    assert len(blocks[0].units) >= 7  # the heading, the lead-in and its five khoản

@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from ingest.vietnamese import ABBREVIATIONS
+
 # "cấp xã", "UBND xã", "Xã có cần …"; "xã hội" is no commune. Unaccented forms ("cap xa") too.
 _LEVEL_PATTERNS = {
     "xã": re.compile(r"(?:\b(?:cấp|của|UBND|ủy ban nhân dân|uỷ ban nhân dân|một|các|mỗi|từng|tại)\s+(?:xã|phường)"
@@ -60,6 +62,13 @@ _ISSUED = re.compile(r"\b(?:ký|ban hành)(?:\s+(?:vào|từ))?\s+(?:ngày|hôm|
 # "có những nhóm nhiệm vụ, giải pháp lớn nào", "gồm các nhóm chỉ tiêu gì": the groups of what
 _GROUPS = re.compile(r"\b(?:những|các)\s+nhóm\s+(?P<what>[^?.;:()]{2,60}?)\s+(?:(?:lớn|chính|cơ bản)\s+)?(?:nào|gì)\b",
                      re.IGNORECASE)
+# "UBND tỉnh phải làm những gì", "Bộ Công an có trách nhiệm gì", "Sở KH&CN cần thực hiện những nhiệm vụ nào": the
+# agency (a ministry, a department or a people's committee, named up to its verb) and a question about its duties.
+_ACTOR = re.compile(
+    r"\b(?P<actor>(?:Bộ|Sở)\s+[A-ZĐ][^\s,?]*(?:\s+[^\s,?]+){0,5}?|(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
+    r"(?:\s+(?:cấp|các))?\s+(?:tỉnh|xã|huyện|thành phố))\s+(?:phải|cần|có|được giao)\s+"
+    r"(?:(?:làm|thực hiện|triển khai)\s+)?(?:(?:những|các)\s+)?(?:gì|việc gì|trách nhiệm gì|nhiệm vụ gì|"
+    r"trách nhiệm nào|nhiệm vụ nào|(?:việc|trách nhiệm|nhiệm vụ)\s+(?:gì|nào))\b")
 # A bracketed gloss restates the words before it, in another tongue or shorter: "Thẻ mô hình (model card)".
 GLOSS = re.compile(r"\s*\(([^()]{1,60})\)")
 # A term the question asks to define: "X là gì", "X được hiểu là gì", "định nghĩa X thế nào", "khái niệm X".
@@ -110,6 +119,7 @@ class Query:
     term_parts: bool = False  # … or what the term comprises ("… gồm những loại nào?")
     issued: bool = False  # when the text it names was signed or issued ("… ký ngày nào?"): its header's date line
     groups: str | None = None  # what it asks the groups of ("… có những nhóm nhiệm vụ nào?": "nhiệm vụ")
+    actor: str | None = None  # the agency whose duties it asks ("UBND tỉnh phải làm những gì …?": "Ủy ban nhân dân tỉnh")
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,14 @@ def read_query(text: str) -> Query:
         term = None  # one word ("Nó là gì?") or a question word names no term
     parts = term is not None and "gồm" in found.group(0).casefold()
     groups = m.group("what").strip(" ,") if (m := _GROUPS.search(text)) else None
-    return Query(text, levels, read_periods(text), article, section, term, parts, bool(_ISSUED.search(text)), groups)
+    actor = expand_inline(m.group("actor")) if (m := _ACTOR.search(text)) else None
+    return Query(text, levels, read_periods(text), article, section, term, parts, bool(_ISSUED.search(text)), groups,
+                 actor)
+
+
+def expand_inline(text: str) -> str:
+    """``text`` with each known abbreviation replaced by its full form: "Bộ KH&CN" -> "Bộ Khoa học và Công nghệ"."""
+    return " ".join(ABBREVIATIONS.get(word, word) for word in text.split())
 
 
 def without_article(text: str) -> str:

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from ingest.sparse import SparseVec
 
 _WORD = re.compile(r"\w+")
-_GROUP_DOCS = 3  # without a named document, the groups are looked for in the best passages' first documents
+_GROUP_DOCS = 3  # without a named document, groups and duties are looked for in the best passages' first documents
+_ACTOR_WORDS = 16  # a heading naming an agency names little else ("Ủy ban nhân dân các tỉnh, thành phố trực thuộc …")
 # Added to the fused score of a chunk whose section title the question names (tuned on calib.jsonl), and,
 # per share of the levels (xã/tỉnh/bộ) and periods the question names, to a chunk that is for them, or
 # taken from one that is for another level or period (``assistant.engine.read.scope_match``), which then also
@@ -202,6 +203,8 @@ class Retriever:
             found = _first(named_docs, load, _dateline)
         elif reading.groups is not None:
             found = _grouping(reading, named_docs or ordered[:_GROUP_DOCS], load)
+        elif reading.actor is not None:
+            found = _acting(reading.actor, named_docs or ordered[:_GROUP_DOCS], load)
         else:
             return None
         if found is None:
@@ -304,6 +307,29 @@ def _grouping(reading: Query, doc_ids: Sequence[str], load: Callable):
             key = (scope_match(reading, scope), len(title & asked) / len(title))
             if best is None or key > best:
                 best, found = key, (doc, clause)
+    return found
+
+
+def _acting(actor: str, doc_ids: Sequence[str], load: Callable):
+    """The clause of an agency's duties: one headed by the agency ("7. Ủy ban nhân dân các tỉnh, thành phố trực
+    thuộc trung ương" for "Ủy ban nhân dân tỉnh", "Điều 30. Trách nhiệm của Bộ Công an") with parts that list
+    them; of several, the one whose heading holds least besides the agency."""
+    wanted = _folded_title(actor).split()
+    best, found = 0.0, None
+    for doc_id in doc_ids:
+        doc = load(doc_id)
+        if doc is None:
+            continue
+        parts = Counter(c.parent for c in doc.parsed.clauses if c.parent)
+        for clause in doc.parsed.clauses:
+            title = _folded_title(clause.title).split()
+            head = title[3:] if title[:3] == ["trach", "nhiem", "cua"] else title
+            head = head[1:] if head[:1] == ["cac"] else head
+            if not parts[clause.id] or head[:1] != wanted[:1] or not set(wanted) <= set(head) or len(head) > _ACTOR_WORDS:
+                continue
+            fit = len(wanted) / len(head)
+            if fit > best:
+                best, found = fit, (doc, clause)
     return found
 
 

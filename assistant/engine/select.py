@@ -438,9 +438,10 @@ class Composer:
 
     def _named_clause(self, docs: dict[str, DocUnits], analysis: Analysis, lexicon: Lexicon) -> Block | None:
         """The clause the question names, whole (a section with its items, an article with all its
-        khoản). A section named by its title is the answer; an article named by number is when it
-        covers the question's own words about as well as the best unit does: one named only as a
-        reference ("… thông tin vi phạm Điều 16 …, chậm nhất bao lâu?") is not the answer."""
+        khoản). A section named by its title is the answer; an article named by number, or an agency's duties,
+        is when it covers the question's own words about as well as the best unit does: one named only as a
+        reference ("… thông tin vi phạm Điều 16 …, chậm nhất bao lâu?") is not the answer, nor an agency's
+        duties under another law than the one the question is about."""
         target = analysis.target
         doc = docs.get(target.doc_id) if target is not None else None
         if doc is not None and analysis.reading.groups is not None:
@@ -453,7 +454,7 @@ class Composer:
         if not units:
             return None
         block = Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
-        if analysis.reading.article is None:
+        if analysis.reading.article is None and analysis.reading.actor is None:
             return block
         query = lexicon.query(without_article(analysis.question))  # its words, not where it points
         asked = QueryTerms({t: w for t, w in query.weights.items() if t not in _ASKS_CONTENT}, query.unseen,
