@@ -396,6 +396,9 @@ def test_the_groups_of_something_are_the_parts_of_the_section_titled_so(retrieve
     assert lines[0] == heading and all(u.kind == "heading" for u in blocks[0].units)
     assert lines[1:] == parts if parts else len(lines) == 10  # the framework's nine groups
     assert read_query("Nhóm nhiệm vụ Thể chế số yêu cầu ban hành những chính sách nào?").groups is None
+    # one look-up per question, an article named by number first
+    assert read_query(question).lookup == "groups"
+    assert read_query("Điều 8 Luật An ninh mạng có những nhóm hành vi nào?").lookup == "article"
 
 
 def test_each_ask_of_a_two_ask_question_gets_its_answer(retriever: Retriever, composer: Composer):

@@ -121,6 +121,15 @@ class Query:
     groups: str | None = None  # what it asks the groups of ("… có những nhóm nhiệm vụ nào?": "nhiệm vụ")
     actor: str | None = None  # the agency whose duties it asks ("UBND tỉnh phải làm những gì …?": "Ủy ban nhân dân tỉnh")
 
+    @property
+    def lookup(self) -> str | None:
+        """Which clause the question names, to be looked up by structure: the first of "article", "section",
+        "term", "issued", "groups" and "actor" that it names; None when it names none."""
+        named = {"article": self.article is not None, "section": self.section is not None,
+                 "term": self.term is not None, "issued": self.issued, "groups": self.groups is not None,
+                 "actor": self.actor is not None}
+        return next((kind for kind, found in named.items() if found), None)
+
 
 @dataclass(frozen=True)
 class ScopePhrases:

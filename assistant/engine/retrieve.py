@@ -188,22 +188,23 @@ class Retriever:
         """
         load = functools.cache(self.index.docstore.get)  # each document read once, whichever look-up runs
         ordered = list(dict.fromkeys([*named_docs, *(p.doc_id for p in passages)]))
-        if reading.article is not None:
+        lookup = reading.lookup
+        if lookup == "article":
             label = reading.article.label
             # a named document without that clause ends the search: nothing else may stand in for it
             found = _first(ordered, load, lambda doc: next((c for c in doc.parsed.clauses if c.label == label), None),
                            final=named_docs)
-        elif reading.section is not None:
+        elif lookup == "section":
             found = _section(reading, passages, load)
-        elif reading.term is not None:
+        elif lookup == "term":
             # "X gồm những loại nào?": the clause listing X's parts ("X bao gồm:"), else its definition
             found = (reading.term_parts and _first(ordered, load, _defining(reading.term, r"(?:bao gồm|gồm)"))) \
                 or _first(ordered, load, _defining(reading.term, r"(?:là|được hiểu là)"))
-        elif reading.issued and named_docs:
-            found = _first(named_docs, load, _dateline)
-        elif reading.groups is not None:
+        elif lookup == "issued":  # only of a text the question names
+            found = _first(named_docs, load, _dateline) if named_docs else None
+        elif lookup == "groups":
             found = _grouping(reading, named_docs or ordered[:_GROUP_DOCS], load)
-        elif reading.actor is not None:
+        elif lookup == "actor":
             found = _acting(reading.actor, named_docs or ordered[:_GROUP_DOCS], load)
         else:
             return None

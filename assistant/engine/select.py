@@ -444,7 +444,8 @@ class Composer:
         duties under another law than the one the question is about."""
         target = analysis.target
         doc = docs.get(target.doc_id) if target is not None else None
-        if doc is not None and analysis.reading.groups is not None:
+        lookup = analysis.reading.lookup
+        if doc is not None and lookup == "groups":
             # the groups: the section's heading and the first line (a heading) of each of its parts
             parts = (doc.clauses[target.clause_id], *doc.children.get(target.clause_id, ()))
             units = [own[0] for c in parts if (own := doc.by_clause.get(c.id))][:_MAX_NAMED_UNITS]
@@ -454,7 +455,7 @@ class Composer:
         if not units:
             return None
         block = Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
-        if analysis.reading.article is None and analysis.reading.actor is None:
+        if lookup not in ("article", "actor"):
             return block
         query = lexicon.query(without_article(analysis.question))  # its words, not where it points
         asked = QueryTerms({t: w for t, w in query.weights.items() if t not in _ASKS_CONTENT}, query.unseen,
