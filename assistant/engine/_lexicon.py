@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.engine._units import DocUnits, Unit
-from assistant.engine.read import GLOSS
+from assistant.engine.read import GLOSS, expand_inline
 from ingest.sparse import analyse as _analyse
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
@@ -199,7 +199,7 @@ class Lexicon:
     def _citations(self, question: str) -> list[tuple[str, bool]]:
         found = [(m.group(0), _reference(m.group(0)) in self._numbers) for m in _DOC_REF.finditer(question)]
         for m in _LAW.finditer(question):
-            named = _plain(" ".join(ABBREVIATIONS.get(w, w) for w in m.group(1).split()))
+            named = _plain(expand_inline(m.group(1)))
             known = any(named.startswith(law) or law.startswith(named.split(" 2")[0]) for law in self._laws)
             found.append(("Luật " + " ".join(m.group(1).split()[:2]), known))
         return found

