@@ -3,10 +3,10 @@
 A Vietnamese administrative text opens with a fixed header (Nghị định 30/2020/NĐ-CP, Phụ lục I): the
 issuer, "Số: 142/2026/NĐ-CP" (a law: "Luật số: 20/2023/QH15"), the place and date ("Hà Nội, ngày 30
 tháng 4 năm 2026"), then the kind in capitals ("NGHỊ ĐỊNH") over its subject, or for a letter the
-subject line "V/v …". The kind is read from the number's type code ("NĐ" in "142/2026/NĐ-CP") or, when
-the number has none, from the kind line; a numbered text with a "V/v" line and no type code is a công
-văn. A document added without a manifest row is known by these ("Nghị định 142/2026/NĐ-CP"), so that
-a question naming it finds it.
+subject line "V/v …". The kind is read from the kind line or, when there is none, from the number's type
+code ("NĐ" in "142/2026/NĐ-CP"); a numbered text with a "V/v" line and neither is a công văn. A document
+added without a manifest row is known by these ("Nghị định 142/2026/NĐ-CP"), so that a question naming it
+finds it.
 
 >>> h = read_header("CHÍNH PHỦ\\nSố: 142/2026/NĐ-CP\\nHà Nội, ngày 30 tháng 4 năm 2026\\nNGHỊ ĐỊNH\\nQuy định …")
 >>> h.number, h.kind, h.date, h.year, h.short_title("NGHỊ ĐỊNH Quy định …")
@@ -114,12 +114,14 @@ def _date_of(line: str) -> str | None:
 
 
 def _kind(number: str, head: list[str]) -> tuple[str | None, str | None]:
+    # The kind line says it outright; a number's code can stand for more than one kind ("…/QH15" numbers the
+    # National Assembly's laws and its resolutions alike).
+    for line in head:
+        if (code := _KIND_LINES.get(line)) is not None:
+            return _CODES[code]
     for part in re.split(r"[/-]", number):
         code = next((c for c in _CODES if part == c or (c == "QH" and re.fullmatch(r"QH\d+", part))), None)
         if code:
-            return _CODES[code]
-    for line in head:
-        if (code := _KIND_LINES.get(line)) is not None:
             return _CODES[code]
     if any(_SUBJECT.match(line) for line in head):
         return _LETTER

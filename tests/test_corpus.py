@@ -278,10 +278,13 @@ def test_read_header_on_the_real_corpus(source_file: str, header: Header, short_
         # OCR without spaces in the date; a number without a type code takes the kind line's
         ("ỦY BAN NHÂN DÂN XÃ AN BÌNH\nSố: 12/UBND\nAn Bình, ngày5tháng3năm2025\nKẾ HOẠCH\nChuyển đổi số",
          Header("12/UBND", "plan", "Kế hoạch", "2025-03-05", 2025)),
+        # "…/QH15" numbers the National Assembly's laws and resolutions alike: the kind line decides
+        ("QUỐC HỘI\nNghị quyết số: 57/2023/QH15\nHà Nội, ngày 10 tháng 11 năm 2023\nNGHỊ QUYẾT\nVề kế hoạch",
+         Header("57/2023/QH15", "resolution", "Nghị quyết", "2023-11-10", 2023)),
         # no real date; a number with no type code, no kind line and no subject line names no kind
         ("SỞ X\nSố: 5/SX-VP\nHà Nội, ngày 31 tháng 2 năm 2026\nKính gửi: A", Header("5/SX-VP")),
     ],
-    ids=["letter", "flattened", "ocr-date", "unknown-kind"],
+    ids=["letter", "flattened", "ocr-date", "assembly-resolution", "unknown-kind"],
 )
 def test_read_header_cases(text: str, header: Header):
     assert read_header(text) == header
