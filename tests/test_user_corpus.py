@@ -56,7 +56,9 @@ def test_cds_ingest_file_leaves_the_checkout_clean(tmp_path: Path, embed_cache: 
 
 def test_a_letter_added_without_metadata_is_found_by_its_number(tmp_path: Path, embed_cache: Path):
     """`cds ingest FILE` with no option: the number, kind and date come from the letter's header, so a question
-    naming "Công văn 3001/BGDĐT-GDPT" is answered from it, cited by that name (the file is named otherwise)."""
+    naming "Công văn 3001/BGDĐT-GDPT" is answered from it, cited by that name (the file is named otherwise).
+    The letter (tests/data) is written for this test in the format of Nghị định 30/2020/NĐ-CP; it is no real
+    document."""
     settings = make_settings(tmp_path / "data", embed_cache)
     letter = tmp_path / "huong dan CDS nam hoc moi.txt"
     letter.write_bytes((Path(__file__).parent / "data" / "cong-van-3001-bgddt.txt").read_bytes())
