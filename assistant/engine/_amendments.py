@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from assistant.engine._lexicon import _reference
 from assistant.engine._units import DocUnits, Unit
-from ingest.vietnamese import strip_diacritics
+from assistant.engine.read import folded
 
 # A provision that makes the change: it opens with the action (after its number: "4. Bãi bỏ …"), then says
 # what it acts on and in which text ("… của Luật Công nghệ thông tin số 67/2006/QH11"). A plan's task to
@@ -28,19 +28,15 @@ _ARTICLE = re.compile(r"\bĐiều\s+(\d{1,3})\b")
 _NUMBER = re.compile(r"\b\d+/\d{4}/[A-ZĐ][\w-]*")
 
 
-def _plain(text: str) -> str:
-    return " ".join(re.findall(r"\w+", strip_diacritics(text).casefold()))
-
-
 def _targets(target: str, docs: Iterable[DocUnits]) -> list[str]:
     """The documents ``target`` ("Luật Công nghệ thông tin số 67/2006/QH11 đã được …") names."""
     numbers = {_reference(n) for n in _NUMBER.findall(target)}  # compared loosely, as the lexicon does
-    named = _plain(target)
+    named = folded(target)
     found = []
     for doc in docs:
         meta = doc.doc.meta
         if (meta.number and _reference(meta.number) in numbers
-                or not numbers and meta.kind == "law" and named.startswith(_plain(meta.title))):
+                or not numbers and meta.kind == "law" and named.startswith(folded(meta.title))):
             found.append(meta.id)
     return found
 

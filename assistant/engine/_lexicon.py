@@ -18,7 +18,7 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,6 +219,12 @@ class Lexicon:
         weights = [(self._idf.get(t, 0.0), t in query.weights) for t in terms if not t.startswith("~")]
         total = sum(w for w, _ in weights)
         return sum(w for w, asked in weights if asked) / total if total else 0.0
+
+    def run_coverage(self, query: QueryTerms, doc: DocUnits, units: Sequence[Unit], anchor: Unit | None = None) -> float:
+        """``coverage`` of ``units`` read together, the headings above ``anchor`` (the first unit if None) as
+        their context."""
+        terms = frozenset().union(*(self.terms(u) for u in units))
+        return self.coverage(query, terms, self.context(doc, anchor or units[0]))
 
     def context(self, doc: DocUnits, unit: Unit) -> frozenset[str]:
         """Terms of the headings above ``unit`` (its clause's and its ancestors' titles)."""

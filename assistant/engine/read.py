@@ -24,8 +24,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ingest.vietnamese import ABBREVIATIONS
+from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
+_WORD = re.compile(r"\w+")
 # "cấp xã", "UBND xã", "Xã có cần …"; "xã hội" is no commune. Unaccented forms ("cap xa") too.
 _LEVEL_PATTERNS = {
     "xã": re.compile(r"(?:\b(?:cấp|của|UBND|ủy ban nhân dân|uỷ ban nhân dân|một|các|mỗi|từng|tại)\s+(?:xã|phường)"
@@ -170,6 +171,12 @@ def read_query(text: str) -> Query:
     actor = expand_inline(m.group("actor")) if (m := _ACTOR.search(text)) else None
     return Query(text, levels, read_periods(text), article, section, term, parts, bool(_ISSUED.search(text)), groups,
                  actor)
+
+
+def folded(text: str) -> str:
+    """The words of ``text`` without diacritics, lower case, one space apart: titles and names compared loosely
+    ("NHIỆM VỤ VÀ GIẢI PHÁP" -> "nhiem vu va giai phap")."""
+    return " ".join(_WORD.findall(strip_diacritics(text).casefold()))
 
 
 def expand_inline(text: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from assistant.engine.corpus import CorpusReader
-from assistant.engine.read import Query, Scope, read_query, scope_match, scope_of
+from assistant.engine.read import Query, Scope, folded, read_query, scope_match, scope_of
 from ingest.header import dateline
 from ingest.index import SearchFilters, SearchMode
 from ingest.sparse import Bm25Encoder
@@ -211,15 +211,12 @@ class Retriever:
         if found is None:
             return None
         doc, clause = found
-        by_id = doc.parsed.by_id()
-        chain, node = [], clause
-        while node is not None:
-            chain.append(f"{node.label}. {node.title}" if node.title else node.label)
-            node = by_id.get(node.parent) if node.parent else None
+        chain = [f"{node.label}. {node.title}" if node.title else node.label
+                 for node in _outermost_first(doc.parsed.by_id(), clause)]
         meta = doc.meta
         return Passage(rank=1, score=1.0, node_id="", doc_id=meta.id, doc_title=meta.title,
                        short_title=meta.short_title, status=meta.status or "unknown", clause_id=clause.id,
-                       clause_label=clause.label, breadcrumb=" › ".join([meta.short_title, *reversed(chain)]),
+                       clause_label=clause.label, breadcrumb=" › ".join([meta.short_title, *chain]),
                        headings=(), kind="text", start=clause.start, end=clause.end,
                        text=doc.text[clause.start:clause.end])
 
@@ -244,6 +241,15 @@ def _first(doc_ids: Sequence[str], load: Callable, pick: Callable, final: Sequen
     return None
 
 
+def _outermost_first(clauses: dict[str, Clause], clause: Clause) -> list[Clause]:
+    """``clause`` and the clauses above it (``clauses``: the document's, by id), the top-level one first."""
+    chain, node = [], clause
+    while node is not None:
+        chain.append(node)
+        node = clauses.get(node.parent) if node.parent else None
+    return chain[::-1]
+
+
 def _dateline(doc: StoredDocument) -> Clause | None:
     """The header's place and date line of ``doc``, as the span of the deepest clause that holds it."""
     span = dateline(doc.text)
@@ -265,14 +271,14 @@ def _section(reading: Query, passages: Sequence[Passage], load: Callable):
     document; of several, one whose scope fits the levels and periods the question names before one whose
     scope does not ("mục 'Nhân lực số' cho KH năm 2025 của một bộ": the 2025 guidance's, not the 2026-2030
     framework's)."""
-    wanted = _folded_title(reading.section)
+    wanted = folded(reading.section)
     found = []
     for passage in passages:
         doc = load(passage.doc_id)
         if doc is None:
             continue
         titled = [c for c in doc.parsed.clauses if c.start < passage.end and passage.start < c.end
-                  and c.title and _folded_title(c.title).startswith(wanted)]
+                  and c.title and folded(c.title).startswith(wanted)]
         if titled:
             clause = max(titled, key=lambda c: min(c.end, passage.end) - max(c.start, passage.start))
             scope = scope_of(passage.breadcrumb.split(" › "), doc.meta.level, doc.meta.period)
@@ -287,8 +293,8 @@ def _grouping(reading: Query, doc_ids: Sequence[str], load: Callable):
     scope fits the levels and periods the question names, and of those the one whose title the question names
     most fully ("Nhiệm vụ chuyển đổi số cấp xã" for "Kế hoạch CĐS cấp xã có những nhóm nhiệm vụ nào?"); in the
     documents the question names, else in those of the best passages."""
-    wanted = set(_folded_title(reading.groups).split())
-    asked = set(_folded_title(expand_abbreviations(reading.text)).split())
+    wanted = set(folded(reading.groups).split())
+    asked = set(folded(expand_abbreviations(reading.text)).split())
     best, found = None, None
     for doc_id in doc_ids:
         doc = load(doc_id)
@@ -297,14 +303,11 @@ def _grouping(reading: Query, doc_ids: Sequence[str], load: Callable):
         clauses = doc.parsed.by_id()
         parts = Counter(c.parent for c in doc.parsed.clauses if c.parent and c.kind not in ("table_row", "area"))
         for clause in doc.parsed.clauses:
-            title = set(_folded_title(clause.title).split())
+            title = set(folded(clause.title).split())
             if parts[clause.id] < 2 or not wanted <= title:
                 continue
-            chain, node = [], clause
-            while node is not None:
-                chain.append(node.title or node.label)
-                node = clauses.get(node.parent) if node.parent else None
-            scope = scope_of([doc.meta.short_title, *reversed(chain)], doc.meta.level, doc.meta.period)
+            headings = [node.title or node.label for node in _outermost_first(clauses, clause)]
+            scope = scope_of([doc.meta.short_title, *headings], doc.meta.level, doc.meta.period)
             key = (scope_match(reading, scope), len(title & asked) / len(title))
             if best is None or key > best:
                 best, found = key, (doc, clause)
@@ -315,7 +318,7 @@ def _acting(actor: str, doc_ids: Sequence[str], load: Callable):
     """The clause of an agency's duties: one headed by the agency ("7. Ủy ban nhân dân các tỉnh, thành phố trực
     thuộc trung ương" for "Ủy ban nhân dân tỉnh", "Điều 30. Trách nhiệm của Bộ Công an") with parts that list
     them; of several, the one whose heading holds least besides the agency."""
-    wanted = _folded_title(actor).split()
+    wanted = folded(actor).split()
     best, found = 0.0, None
     for doc_id in doc_ids:
         doc = load(doc_id)
@@ -323,7 +326,7 @@ def _acting(actor: str, doc_ids: Sequence[str], load: Callable):
             continue
         parts = Counter(c.parent for c in doc.parsed.clauses if c.parent)
         for clause in doc.parsed.clauses:
-            title = _folded_title(clause.title).split()
+            title = folded(clause.title).split()
             head = title[3:] if title[:3] == ["trach", "nhiem", "cua"] else title
             head = head[1:] if head[:1] == ["cac"] else head
             if not parts[clause.id] or head[:1] != wanted[:1] or not set(wanted) <= set(head) or len(head) > _ACTOR_WORDS:
@@ -332,10 +335,6 @@ def _acting(actor: str, doc_ids: Sequence[str], load: Callable):
             if fit > best:
                 best, found = fit, (doc, clause)
     return found
-
-
-def _folded_title(title: str) -> str:
-    return " ".join(_WORD.findall(strip_diacritics(title).casefold()))
 
 
 def _words(text: str) -> str:

@@ -288,8 +288,7 @@ class Composer:
         # What the answer would quote decides: the best few are rated with their grown block's coverage.
         for i, cand in enumerate(candidates[:_COVERED]):
             block = self._grow(docs[cand.unit.doc_id], cand, analysis, lexicon)
-            terms = frozenset().union(*(lexicon.terms(u) for u in block.units))
-            features = (*cand.features[:-1], lexicon.coverage(query, terms, lexicon.context(block.doc, cand.unit)))
+            features = (*cand.features[:-1], lexicon.run_coverage(query, block.doc, block.units, cand.unit))
             learned = model.rate(features) if model is not None else cand.score
             candidates[i] = replace(cand, features=features, learned=learned, block=block)
         return analysis
@@ -385,18 +384,14 @@ class Composer:
         # the first source's, unless the ask names its own ("… và theo Thông tư 28 thì …")
         sources = set(asked.named_docs) or {chosen[0].doc.doc.meta.id}
 
-        def covered(doc: DocUnits, units: tuple[Unit, ...] | list[Unit]) -> float:
-            terms = frozenset().union(*(lexicon.terms(u) for u in units))
-            return lexicon.coverage(asked, terms, lexicon.context(doc, units[0]))
-
-        have = max(covered(b.doc, b.units) for b in chosen)
+        have = max(lexicon.run_coverage(asked, b.doc, b.units) for b in chosen)
         pool = [c for c in analysis.candidates if c.unit.doc_id in sources
                 and not any(b.doc.doc.meta.id == c.unit.doc_id and b.covers(c.unit) for b in chosen)
                 and (expect is None or expect(c.unit.text))]
         if not pool:
             return None
-        best = max(pool, key=lambda c: covered(docs[c.unit.doc_id], [c.unit]))
-        value = covered(docs[best.unit.doc_id], [best.unit])
+        value, best = max(((lexicon.run_coverage(asked, docs[c.unit.doc_id], (c.unit,)), c) for c in pool),
+                          key=lambda pair: pair[0])
         if value < _ASK_COVERAGE or value < have + _ASK_GAIN:
             return None
         return self.grown(best, analysis)
@@ -461,12 +456,8 @@ class Composer:
         asked = QueryTerms({t: w for t, w in query.weights.items() if t not in _ASKS_CONTENT}, query.unseen,
                            query.named_docs)
 
-        def covered(doc_units: DocUnits, run: list[Unit]) -> float:
-            terms = frozenset().union(*(lexicon.terms(u) for u in run))
-            return lexicon.coverage(asked, terms, lexicon.context(doc_units, run[0]))
-
-        best = max(covered(docs[c.unit.doc_id], [c.unit]) for c in analysis.candidates[:_NAMED_POOL])
-        return block if covered(doc, units) >= _NAMED_COVERAGE * best else None
+        best = max(lexicon.run_coverage(asked, docs[c.unit.doc_id], (c.unit,)) for c in analysis.candidates[:_NAMED_POOL])
+        return block if lexicon.run_coverage(asked, doc, units) >= _NAMED_COVERAGE * best else None
 
     def _first_anchor_first(self, analysis: Analysis) -> list[Scored]:
         """The candidates, the first anchor first: the best unit of the top-ranked passage (the ranker
