@@ -159,6 +159,12 @@ def test_the_first_anchor_comes_from_the_top_ranked_passage(retriever: Retriever
     ("Công văn 3816 yêu cầu gì về sao lưu dữ liệu?", {"cv-3816-btttt-cdsqg"}),
     # a law's topic words without "Luật" are the question's subject, not a citation
     ("Bảo đảm an ninh mạng cho hạ tầng công nghệ thông tin cấp tỉnh giai đoạn 2026-2030 cần làm gì?", set()),
+    # a name's levels may be left out ("Khung KH CĐS cấp bộ, tỉnh 2026-2030"), but not swapped for another
+    ("Khung KH CĐS 2026-2030 đặt chỉ tiêu phủ sóng 5G thế nào?", {"khung-kh-cds-2026-2030"}),
+    ("Khung KH CĐS cấp tỉnh 2026-2030 đặt chỉ tiêu phủ sóng 5G thế nào?", {"khung-kh-cds-2026-2030"}),
+    ("Khung KH CĐS cấp xã 2026-2030 đặt chỉ tiêu phủ sóng 5G thế nào?", set()),
+    # the commune guide less "cấp xã" is any guidance on planning: it must be named in full
+    ("Hướng dẫn KH CĐS năm 2025 yêu cầu gì về an toàn thông tin?", set()),
 ])
 def test_a_text_is_named_by_its_short_name_or_its_number(composer: Composer, question: str, named: set[str]):
     assert set(composer.lexicon.query(question).named_docs) == named

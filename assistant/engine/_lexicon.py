@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.engine._units import DocUnits, Unit
-from assistant.engine.read import GLOSS, expand_inline
+from assistant.engine.read import GLOSS, expand_inline, read_query, scope_of, scope_phrases
 from ingest.sparse import analyse as _analyse
 from ingest.vietnamese import ABBREVIATIONS, strip_diacritics
 
@@ -40,6 +40,7 @@ _ABBREVIATION_TERMS = frozenset(form for a in ABBREVIATIONS
 _DOC_NAME_STOP = frozenset({"số", "năm", "giai_đoạn", "giai", "đoạn"})
 _SPECIFIC_DF = 0.01  # a term in at most 1% of units is specific
 _NAMED = 0.7  # IDF-weighted share of a document's name a question must use to name it
+_NAMED_LEVELLESS = 0.85  # the same for its name less the levels in it, by a question naming no level
 # Document numbers ("47/2024/NĐ-CP", "3816/BTTTT-CĐSQG", "57-NQ/TW") and laws by name ("Luật Dữ liệu").
 _DOC_REF = re.compile(r"\b\d+(?:/\d{4})?/[A-ZĐ][A-ZĐa-zđ&]*(?:-[A-ZĐ][A-ZĐa-zđ&]*)*\d*|\b\d+-[A-ZĐ]+/[A-ZĐ]+\b")
 _LAW = re.compile(r"\bLuật\s+((?:[A-ZĐ&]{2,}|[A-ZĐ][^\s,.;:?!()]*)(?:\s+[^\s,.;:?!()]+){0,5})")
@@ -76,6 +77,8 @@ class Lexicon:
         self._titles: dict[tuple[str, str], frozenset[str]] = {}
         df: Counter[str] = Counter()
         self._doc_names: dict[str, frozenset[str]] = {}
+        self._name_levels: dict[str, frozenset[str]] = {}  # the plan levels a name says ("cấp bộ, tỉnh")
+        self._levelless_names: dict[str, frozenset[str]] = {}  # the name's words less its levels
         self._numbers: set[str] = set()  # document numbers of the corpus, as _reference() writes them
         self._leading_numbers: set[str] = set()  # their leading figures: "142" of "142/2026/NĐ-CP"
         self._by_leading_number: dict[str, list[str]] = {}  # "142" -> the doc ids numbered so
@@ -94,8 +97,14 @@ class Lexicon:
             # which a question citing the law by name then fell short of.
             name = meta.short_title or meta.number or ""
             # Single words only: a question cites "Luật GDĐT 2023", not the name's word pairs.
-            self._doc_names[meta.id] = frozenset(t for t in analyse(name) if not t.startswith("~")
-                                                 and t not in _DOC_NAME_STOP)
+            self._doc_names[meta.id] = _name_terms(name)
+            # The levels in a name say whom the text is for, and a question may drop them ("Khung KH CĐS
+            # 2026-2030" for "Khung KH CĐS cấp bộ, tỉnh 2026-2030"); one naming another level names another text.
+            self._name_levels[meta.id] = scope_of([name], None, None).levels or frozenset()
+            plain_name = name
+            for start, end in reversed(scope_phrases(name).levels):
+                plain_name = plain_name[:start] + " " + plain_name[end:]
+            self._levelless_names[meta.id] = _name_terms(plain_name)
             if meta.number:
                 self._numbers.add(_reference(meta.number))
                 if lead := re.match(r"\s*(\d+)", meta.number):  # "142" of "142/2026/NĐ-CP"
@@ -163,9 +172,12 @@ class Lexicon:
         # A law is named as one ("Luật An ninh mạng"): its topic words alone ("bảo đảm an ninh mạng cho
         # hạ tầng …") are the question's subject, not a citation.
         law_cited = bool(asked & {"luật", "~luat"})
+        levels = set(read_query(question).levels)
         named = tuple(doc_id for doc_id, name in self._doc_names.items()
                       if name and (law_cited or doc_id not in self._law_ids)
-                      and sum(self._name_idf[t] for t in name & asked) >= _NAMED * sum(self._name_idf[t] for t in name))
+                      and (not levels or not self._name_levels[doc_id] or levels & self._name_levels[doc_id])
+                      and (self._share(name, asked) >= _NAMED
+                           or not levels and self._share(self._levelless_names[doc_id], asked) >= _NAMED_LEVELLESS))
         # "Nghị định 142", "Đề án 982", "CV 3816": a kind of text and the leading figure of a corpus number.
         by_number = [d for m in _KIND_NUMBER.finditer(question) for d in self._by_leading_number.get(m.group(1), ())]
         named = tuple(dict.fromkeys([*named, *by_number]))
@@ -181,6 +193,11 @@ class Lexicon:
         unseen = tuple(t for t in content if t not in self._idf and t not in _ABBREVIATION_TERMS and t not in glossed
                        and (not plain or t.startswith("~")))
         return QueryTerms(weights, unseen, named)
+
+    def _share(self, name: frozenset[str], asked: set[str]) -> float:
+        """IDF-weighted share of a document name's words that a question uses."""
+        total = sum(self._name_idf.get(t, 0.0) for t in name)
+        return sum(self._name_idf.get(t, 0.0) for t in name & asked) / total if total else 0.0
 
     def is_document_number(self, figure: str) -> bool:
         """Whether a bare number is the number of a corpus document ("3816" of "3816/BTTTT-CĐSQG")."""
@@ -277,6 +294,10 @@ def analyse(text: str) -> list[str]:
     """The index's terms of ``text`` without its word pairs: unit scoring weighs words, and a pair
     spanning two words of a question ("đặt mục", "lệ sử") is rare enough to swamp the real ones."""
     return [t for t in _analyse(text) if " " not in t]
+
+
+def _name_terms(name: str) -> frozenset[str]:
+    return frozenset(t for t in analyse(name) if not t.startswith("~") and t not in _DOC_NAME_STOP)
 
 
 def _plain(term: str) -> str:
