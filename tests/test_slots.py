@@ -35,6 +35,11 @@ from assistant.engine._slots import expected_value
     # a counted noun after a percentage; a preposition after "bao nhiêu" is no noun
     ("Giảm bao nhiêu thời gian xử lý thủ tục?", "giảm 50% thời gian xử lý", "giảm thời gian xử lý"),
     ("Nghị quyết đặt bao nhiêu cho năm 2030?", "đạt 10.000 doanh nghiệp", "phát triển doanh nghiệp"),
+    # how many: a count, neither an item's number nor a rate per head
+    ("Năm 2025 phải có bao nhiêu doanh nghiệp công nghệ số?", "đạt 81.400 doanh nghiệp",
+     "8. Doanh nghiệp công nghệ số: Địa phương tổ chức triển khai"),
+    ("Năm 2025 phải có bao nhiêu doanh nghiệp công nghệ số?", "Tối thiểu có 5 doanh nghiệp công nghệ số",
+     "đạt tỷ lệ tối thiểu 0,8 doanh nghiệp/1.000 dân"),
 ])
 def test_a_question_names_the_value_a_text_must_hold(question: str, holds: str, lacks: str):
     expected = expected_value(question)

@@ -86,7 +86,9 @@ def expected_value(question: str) -> Callable[[str], bool] | None:
         return _matcher(re.compile(r"\d[\d.,]*\s*(?:%s)\b" % re.escape(unit)))
     if m := _COUNTED.search(text):  # "bao nhiêu doanh nghiệp": a figure counting them ("81.400 doanh nghiệp")
         noun = _ABBREVIATIONS.get(m.group(1), m.group(1)).split()[0]
-        return _matcher(re.compile(r"\d[\d.,]*\s*%%?\s+(?:\S+\s+){0,2}%s\b" % re.escape(noun)))
+        # a figure ends in a digit ("8. Doanh nghiệp …" is an item number), and counts them, not a rate of them
+        # ("0,8 doanh nghiệp/1.000 dân" says how dense, not how many)
+        return _matcher(re.compile(r"\d(?:[\d.,]*\d)?\s*%%?\s+(?:\S+\s+){0,2}%s\b(?!(?:\s+\w+){0,2}\s*/)" % re.escape(noun)))
     if _AMOUNT.search(text):  # "là bao nhiêu?", "top bao nhiêu": some figure
         return _matcher(re.compile(r"\d"))
     return None
