@@ -436,3 +436,16 @@ def test_an_agency_s_duties_are_the_clause_headed_by_it(retriever: Retriever, co
     _, analysis, blocks = _ground(retriever, composer, question)
     assert analysis.target.clause_label == "Điều 37" and blocks[0].units[0].text == "Điều 37. Trách nhiệm của Bộ Quốc phòng"
     assert len(blocks[0].units) >= 7  # the heading, the lead-in and its five khoản
+
+
+def test_a_task_question_a_text_answers_gets_one_answer_and_a_task_table_its_parallel_rows(
+        retriever: Retriever, composer: Composer):
+    # "cơ quan nào …?" answered by a sentence of guidance: the next sentence naming the agency restates it
+    _, analysis, blocks = _ground(retriever, composer, "Cơ quan nào tham mưu UBND tỉnh xây dựng kế hoạch triển khai "
+                                                      "tổng thể chuyển đổi số cấp xã?")
+    assert analysis.qtype.shape == "task" and blocks[0].kind != "task"
+    assert len(blocks) == 1 and "do Sở Thông tin và Truyền thông tham mưu" in blocks[0].units[0].text
+    # answered by a task table, a near tie is the next row: still quoted
+    _, analysis, blocks = _ground(retriever, composer, "Những nhiệm vụ về trung tâm dữ liệu giai đoạn 2026-2030 do "
+                                                      "cơ quan nào chủ trì?")
+    assert blocks[0].kind == "task" and len(blocks) > 1
