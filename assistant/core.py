@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from assistant.engine import Abstainer, Analysis, Block, Composer, Decision, Passage, Retriever, named_first
+from assistant.engine._qtype import ask_parts
 from assistant.schemas import NOT_IN_CORPUS, Answer, PassageOut, Timings
 from assistant.sessions import SessionStore, Turn, resolve_follow_up
 from ingest.index import SearchFilters, SearchMode
@@ -139,6 +140,8 @@ class Assistant:
         named = self.composer.lexicon.query(result.query).named_docs
         searched = time.perf_counter()
         passages = self.retriever.with_each_named(result, named, filters, retrieval_mode)
+        asks = self.composer.lexicon.distinct_asks(ask_parts(result.query))
+        passages = self.retriever.with_each_ask(result, passages, asks, filters, retrieval_mode)
         retrieve_ms = result.millis + (time.perf_counter() - searched) * 1000  # its searches are retrieval too
         reading = result.reading
         target = self.retriever.named_clause(reading, named, passages)

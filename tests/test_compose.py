@@ -337,3 +337,13 @@ def test_a_term_defined_by_a_named_law_is_answered_with_its_definition_whatever_
     answer = _ask(assistant, "Chứng thư điện tử (electronic certificate) được Luật Giao dịch điện tử định nghĩa thế nào?")
     assert [c.clause for c in answer.citations] == ["khoản 5 Điều 3"]
     assert "Chứng thư điện tử là giấy phép, giấy chứng nhận" in answer.answer
+
+
+@pytest.mark.slow
+def test_each_ask_of_a_two_ask_how_to_question_is_answered_from_its_own_search(assistant: Assistant):
+    """The words of the 5G ask filled the ranking; the signature ask, searched on its own, brings the law's clause."""
+    answer = _ask(assistant, "Khung KH CĐS cấp bộ, tỉnh 2026-2030 đặt chỉ tiêu phủ sóng 5G thế nào, và chữ ký số được "
+                             "Luật Giao dịch điện tử 2023 định nghĩa thế nào?")
+    assert {c.doc_id for c in answer.citations} == {"khung-kh-cds-2026-2030", "luat-gddt-2023"}
+    assert "5G phủ sóng 99% dân số" in answer.answer
+    assert any(c.doc_id == "luat-gddt-2023" and "Chữ ký số là" in c.quote for c in answer.citations)

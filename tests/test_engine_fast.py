@@ -449,3 +449,27 @@ def test_a_task_question_a_text_answers_gets_one_answer_and_a_task_table_its_par
     _, analysis, blocks = _ground(retriever, composer, "Những nhiệm vụ về trung tâm dữ liệu giai đoạn 2026-2030 do "
                                                       "cơ quan nào chủ trì?")
     assert blocks[0].kind == "task" and len(blocks) > 1
+
+
+def test_the_asks_searched_on_their_own_are_those_naming_a_notion_of_their_own(composer: Composer):
+    two = ("Tỷ lệ hồ sơ trực tuyến toàn trình năm 2025 là bao nhiêu, và chữ ký số được Luật Giao dịch điện tử định "
+           "nghĩa thế nào?")
+    assert composer.lexicon.distinct_asks(ask_parts(two)) == ask_parts(two) and len(ask_parts(two)) == 2
+    # the second ask is about the first one's subject: nothing of its own to search
+    once = "Điều nào của Luật Giao dịch điện tử 2023 định nghĩa 'dữ liệu chủ' và định nghĩa ra sao?"
+    assert len(ask_parts(once)) == 2 and composer.lexicon.distinct_asks(ask_parts(once)) == []
+    assert composer.lexicon.distinct_asks(ask_parts(TASK_QUESTION)) == []  # one ask
+
+
+def test_each_ask_s_best_passage_joins_the_ranking_after_the_first(retriever: Retriever):
+    question = ("Tỷ lệ hồ sơ trực tuyến toàn trình năm 2025 là bao nhiêu, và chữ ký số được Luật Giao dịch điện tử định "
+                "nghĩa thế nào?")
+    asks = ask_parts(question)
+    result = retriever.search(question)
+    best = retriever.search(asks[1], k=1).passages[0]
+    without = [p for p in result.passages if p.node_id != best.node_id]
+    merged = retriever.with_each_ask(result, without, asks)
+    assert merged[0].node_id == without[0].node_id and merged[1].node_id == best.node_id
+    assert len(merged) == len(without) and [p.rank for p in merged] == list(range(1, len(merged) + 1))
+    # an ask whose best passage ranked already adds nothing
+    assert retriever.with_each_ask(result, merged, asks) == merged

@@ -199,6 +199,14 @@ class Lexicon:
         total = sum(self._name_idf.get(t, 0.0) for t in name)
         return sum(self._name_idf.get(t, 0.0) for t in name & asked) / total if total else 0.0
 
+    def distinct_asks(self, asks: Sequence[str]) -> list[str]:
+        """The asks of a question (``_qtype.ask_parts``) that name a notion of their own, a rare word the other
+        asks lack: "… chỉ tiêu phủ sóng 5G thế nào, và dịch vụ Internet 5G phải theo quy chuẩn nào?" asks two
+        things; "… định nghĩa 'dữ liệu chủ' và định nghĩa ra sao?" asks twice about one. None of a one-ask question."""
+        terms = [set(self.query(ask).weights) for ask in asks]
+        return [ask for i, ask in enumerate(asks) if len(asks) > 1 and any(
+            self.is_rare(t) and not any(t in other for j, other in enumerate(terms) if j != i) for t in terms[i])]
+
     def is_document_number(self, figure: str) -> bool:
         """Whether a bare number is the number of a corpus document ("3816" of "3816/BTTTT-CĐSQG")."""
         digits = re.sub(r"\D", "", figure)

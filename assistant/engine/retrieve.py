@@ -1,5 +1,6 @@
 """Hybrid retrieval: the one search function the CLI, API, answer composer, eval and UI call. Answering
-then adds what a question's named texts need (``Retriever.with_each_named``) and looks up the clause it
+then adds what a question's named texts and its several asks need (``Retriever.with_each_named``,
+``Retriever.with_each_ask``) and looks up the clause it
 names (``Retriever.named_clause``); a bare search (`cds search`, /search) ranks as the index does."""
 
 from __future__ import annotations
@@ -172,6 +173,27 @@ class Retriever:
         extra = [passage for doc_id in missing
                  for passage in self._rank(result.query, result.reading, dense, sparse, 1,
                                            replace(filters, doc_ids=(doc_id,)), mode)]
+        merged = [passages[0], *extra, *passages[1:]][:len(passages)]
+        return [replace(p, rank=i + 1) for i, p in enumerate(merged)]
+
+    def with_each_ask(self, result: SearchResult, passages: Sequence[Passage], asks: Sequence[str],
+                      filters: SearchFilters = SearchFilters(), mode: SearchMode = "hybrid") -> list[Passage]:
+        """``passages`` with the best passage of each ask (``Lexicon.distinct_asks``: each naming a notion of its
+        own) placed right after the first, when it ranked none ("Khung … đặt chỉ tiêu phủ sóng 5G thế nào, và dịch
+        vụ Internet 5G phải theo quy chuẩn nào?": one ask's words can fill the ranking); as many passages as
+        before (train and calib: three items' evidence brought, none lost)."""
+        passages = list(passages)
+        if not asks or len(passages) < 2:
+            return passages
+        present = {p.node_id for p in passages}
+        extra = []
+        for ask in asks:
+            query = " ".join(ask.split())
+            dense, sparse = self._encode(query, mode)
+            best = self._rank(query, read_query(query), dense, sparse, 1, filters, mode)
+            if best and best[0].node_id not in present:
+                present.add(best[0].node_id)
+                extra.append(best[0])
         merged = [passages[0], *extra, *passages[1:]][:len(passages)]
         return [replace(p, rank=i + 1) for i, p in enumerate(merged)]
 

@@ -317,7 +317,7 @@ class Composer:
         good as the best (parallel list items, task rows; for a factoid, only when it asks more than one
         thing: "lấy từ nguồn nào, còn … thì ai chi trả?"), answer another source or period the
         question names (a comparison, "… ở NQ 57 … và trong danh mục 2026-2030"), or be one more of
-        the items the question counts ("soạn 3 nhiệm vụ"). A factoid asking several things then gets a block
+        the items the question counts ("soạn 3 nhiệm vụ"). A factoid or how-to asking several things then gets a block
         for each ask the chosen blocks leave open (``_answer_to``), and a text the question names but no block
         is from gets one."""
         docs, lexicon = self._corpus()
@@ -363,7 +363,7 @@ class Composer:
             sources.add(source)
         if chosen and chosen[0].kind == "task" and len(chosen) < analysis.qtype.count:
             chosen += self._sibling_tasks(chosen, analysis, lexicon)[:analysis.qtype.count - len(chosen)]
-        if chosen and shape == "factoid" and analysis.qtype.asks > 1 and not multi:
+        if chosen and shape in ("factoid", "howto") and analysis.qtype.asks > 1 and not multi:
             for part in ask_parts(analysis.question):
                 if (extra := self._answer_to(part, chosen, analysis, docs, lexicon)) is not None:
                     chosen.append(extra)
@@ -385,8 +385,10 @@ class Composer:
         if len(asked.weights) < _ASK_TERMS:
             return None  # "… và để làm gì?": too few words of its own to tell what would answer it
         expect = expected_value(part)
-        # the first source's, unless the ask names its own ("… và theo Thông tư 28 thì …")
-        sources = set(asked.named_docs) or {chosen[0].doc.doc.meta.id}
+        # the first source's, unless the ask names its own ("… và theo Thông tư 28 thì …"); an ask naming none, of a
+        # question whose other ask names one ("Khung KH … đặt chỉ tiêu gì, và dịch vụ … theo quy chuẩn nào?"), any
+        sources = set(asked.named_docs) or ({c.unit.doc_id for c in analysis.candidates} if analysis.query.named_docs
+                                            else {chosen[0].doc.doc.meta.id})
 
         have = max(lexicon.run_coverage(asked, b.doc, b.units) for b in chosen)
         pool = [c for c in analysis.candidates if c.unit.doc_id in sources
