@@ -173,8 +173,7 @@ class Retriever:
         extra = [passage for doc_id in missing
                  for passage in self._rank(result.query, result.reading, dense, sparse, 1,
                                            replace(filters, doc_ids=(doc_id,)), mode)]
-        merged = [passages[0], *extra, *passages[1:]][:len(passages)]
-        return [replace(p, rank=i + 1) for i, p in enumerate(merged)]
+        return _after_first(passages, extra)
 
     def with_each_ask(self, result: SearchResult, passages: Sequence[Passage], asks: Sequence[str],
                       filters: SearchFilters = SearchFilters(), mode: SearchMode = "hybrid") -> list[Passage]:
@@ -194,8 +193,7 @@ class Retriever:
             if best and best[0].node_id not in present:
                 present.add(best[0].node_id)
                 extra.append(best[0])
-        merged = [passages[0], *extra, *passages[1:]][:len(passages)]
-        return [replace(p, rank=i + 1) for i, p in enumerate(merged)]
+        return _after_first(passages, extra)
 
     def named_clause(self, reading: Query, named_docs: Sequence[str], passages: Sequence[Passage]) -> Passage | None:
         """The clause a question names, looked up by structure. An article by number ("khoản 2 Điều
@@ -261,6 +259,12 @@ def _first(doc_ids: Sequence[str], load: Callable, pick: Callable, final: Sequen
         if doc_id in final:
             return None
     return None
+
+
+def _after_first(passages: list[Passage], extra: list[Passage]) -> list[Passage]:
+    """``extra`` placed right after the first of ``passages``, as many passages as before, ranked anew."""
+    merged = [passages[0], *extra, *passages[1:]][:len(passages)]
+    return [replace(p, rank=i + 1) for i, p in enumerate(merged)]
 
 
 def _outermost_first(clauses: dict[str, Clause], clause: Clause) -> list[Clause]:
