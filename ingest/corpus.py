@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ingest.errors import CorpusError
-from ingest.header import HEAD_LINES, read_header
+from ingest.header import HEAD_LINES, KIND_LINES, read_header
 from ingest.load import SUPPORTED_EXTENSIONS, LoadedFile, load_file
 from ingest.vietnamese import strip_diacritics
 
@@ -53,12 +53,8 @@ _NOISE = re.compile(
     r"|(?i:kính gửi\b.*|khóa [IVXLC]+\b.*|khoá [IVXLC]+\b.*|dự thảo)"  # "Khóa XI, kỳ họp thứ 9"
 )
 _NUMBERED = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s|(?i:chương|mục|phần|điều)\s")
-_DOCUMENT_KINDS = frozenset(
-    {
-        "LUẬT", "BỘ LUẬT", "PHÁP LỆNH", "NGHỊ QUYẾT", "NGHỊ ĐỊNH", "QUYẾT ĐỊNH", "THÔNG TƯ", "CHỈ THỊ",
-        "KẾ HOẠCH", "CHƯƠNG TRÌNH", "ĐỀ ÁN", "HƯỚNG DẪN", "THÔNG BÁO", "BÁO CÁO", "TỜ TRÌNH",
-    }
-)  # fmt: skip
+# a title line naming only the kind of text: the kind lines the header reader knows, and kinds with no type code
+_DOCUMENT_KINDS = frozenset({*KIND_LINES, "CHƯƠNG TRÌNH", "ĐỀ ÁN", "TỜ TRÌNH"})
 _SUBJECT_PREFIX = re.compile(r"^V/v\.?\s*", re.IGNORECASE)  # "V/v" (về việc): the subject line
 _MARKDOWN_PREFIX = re.compile(r"^\s*(?:#{1,6}\s|>)")
 

@@ -40,7 +40,7 @@ _CODES = {
     "QH": ("law", "Luật"), "PL": ("ordinance", "Pháp lệnh"), "CĐ": ("dispatch", "Công điện"),
 }  # fmt: skip
 # the kind line of a text whose number has no type code
-_KIND_LINES = {
+KIND_LINES = {
     "LUẬT": "QH", "BỘ LUẬT": "QH", "PHÁP LỆNH": "PL", "NGHỊ QUYẾT": "NQ", "NGHỊ ĐỊNH": "NĐ", "QUYẾT ĐỊNH": "QĐ",
     "THÔNG TƯ": "TT", "CHỈ THỊ": "CT", "KẾ HOẠCH": "KH", "HƯỚNG DẪN": "HD", "THÔNG BÁO": "TB", "BÁO CÁO": "BC",
 }  # fmt: skip
@@ -117,7 +117,7 @@ def _kind(number: str, head: list[str]) -> tuple[str | None, str | None]:
     # The kind line says it outright; a number's code can stand for more than one kind ("…/QH15" numbers the
     # National Assembly's laws and its resolutions alike).
     for line in head:
-        if (code := _KIND_LINES.get(line)) is not None:
+        if (code := KIND_LINES.get(line)) is not None:
             return _CODES[code]
     for part in re.split(r"[/-]", number):
         code = next((c for c in _CODES if part == c or (c == "QH" and re.fullmatch(r"QH\d+", part))), None)
