@@ -307,6 +307,21 @@ def test_a_repealed_article_is_quoted_with_the_clause_that_repealed_it(retriever
     assert {b.doc.doc.meta.id for b in blocks} == {"luat-cntt-2006"}
 
 
+def test_a_khoan_is_quoted_with_the_next_one_when_that_one_refers_back_to_it(retriever: Retriever,
+                                                                           composer: Composer):
+    """Luật CNTT 2006 Điều 28: khoản 2 lists what a state agency's website must publish; khoản 3 "Cơ quan nhà nước
+    cung cấp miễn phí thông tin quy định tại khoản 2 Điều này." completes it. Luật GDĐT 2023 Điều 42: khoản 5 refers
+    to a point of khoản 4 ("điểm a khoản 4 Điều này") to define a term, which does not complete khoản 4."""
+    _, analysis, blocks = _ground(retriever, composer, "Trang thông tin điện tử của cơ quan nhà nước phải có những "
+                                  "thông tin chủ yếu nào theo Luật CNTT 2006?")
+    clauses = [c.clause for c in composer.render(blocks, analysis).citations]
+    assert clauses == ["khoản 2 Điều 28", "khoản 3 Điều 28"]
+    assert blocks[1].units[0].text.startswith("3. Cơ quan nhà nước cung cấp miễn phí thông tin")
+    _, analysis, blocks = _ground(retriever, composer, "Cơ quan nhà nước phải chọn mô hình kết nối, chia sẻ dữ liệu "
+                                  "theo thứ tự ưu tiên nào theo Luật GDĐT 2023?")
+    assert [c.clause for c in composer.render(blocks, analysis).citations] == ["khoản 4 Điều 42"]
+
+
 APPROVING_DECISION = """THỦ TƯỚNG CHÍNH PHỦ
 Số: 982/QĐ-TTg
 QUYẾT ĐỊNH

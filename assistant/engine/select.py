@@ -298,13 +298,18 @@ class Composer:
         return self._corpus()[1]
 
     def blocks(self, analysis: Analysis) -> list[Block]:
-        """The answer's blocks (``anchors``), each article among them that another text of the corpus repeals,
-        amends or replaces followed by that text's clause ("4. Bãi bỏ Điều 58 và Điều 59 của Luật Công nghệ
+        """The answer's blocks (``anchors``), each followed by what it would be misread without: the next khoản
+        when that one refers back to the khoản a block ends ("3. Cơ quan nhà nước cung cấp miễn phí thông tin quy
+        định tại khoản 2 Điều này."; ``_referring_clause``), and for an article another text of the corpus
+        repeals, amends or replaces, that text's clause ("4. Bãi bỏ Điều 58 và Điều 59 của Luật Công nghệ
         thông tin …" after Điều 58 Luật CNTT): quoted alone, the article would read as law in force."""
         chosen = self.anchors(analysis)
         docs, _, amended = self._derived()
         notes: list[Block] = []
         for block in chosen:
+            follow = _referring_clause(block)
+            if follow and not any(b.doc is block.doc and b.covers(follow[0]) for b in (*chosen, *notes)):
+                notes.append(Block(block.doc, follow, "text", block.score, block.period))
             articles = dict.fromkeys(a for u in block.units if (a := article_of(block.doc, u)) is not None)
             for unit in (u for a in articles for u in amended.get((block.doc.doc.meta.id, a), ())):
                 source = docs[unit.doc_id]
@@ -595,6 +600,24 @@ def _with_neighbours(doc: DocUnits, unit: Unit, query: QueryTerms, lexicon: Lexi
             covered |= lexicon.terms(other)
             seq += step
     return sorted(units, key=lambda u: u.seq)
+
+
+def _referring_clause(block: Block) -> tuple[Unit, ...]:
+    """The units of the khoản right after the one a block quotes to its end, when it refers back to it: "3. Cơ
+    quan nhà nước cung cấp miễn phí thông tin quy định tại khoản 2 Điều này." completes khoản 2 (what must be
+    published) with how; quoted alone, khoản 2 reads as the whole rule. Empty otherwise."""
+    doc, last = block.doc, block.units[-1]
+    provision = next((c for c in doc.ancestors(last.clause_id) if c.kind == "clause"), None)
+    if block.kind != "text" or provision is None or provision.end > last.end + 1:
+        return ()
+    siblings = doc.children.get(provision.parent, ())
+    after = next((c for c, p in zip(siblings[1:], siblings) if p.id == provision.id), None)
+    if after is None or after.kind != "clause":
+        return ()
+    units = tuple(doc.subtree(after.id))
+    text = " ".join(u.text for u in units)
+    # the khoản itself, not a point of it ("… quy định tại điểm a khoản 4 Điều này bao gồm …" defines a term of it)
+    return units if re.search(rf"(?<!\b[a-zđ] )\bkhoản {re.escape(provision.number)} Điều này\b", text) else ()
 
 
 def _lead_in(doc: DocUnits, unit: Unit) -> Unit | None:
