@@ -276,6 +276,21 @@ def test_a_law_s_point_is_quoted_with_the_sentence_it_completes(retriever: Retri
     assert markdown.index("Doanh nghiệp cung cấp dịch vụ") < markdown.index("c) Áp dụng các giải pháp kỹ thuật")
 
 
+@pytest.mark.parametrize(("question", "absent", "kept"), [
+    ("Làng số được nhắc trong danh mục nhiệm vụ 2026-2030 thế nào, ai chủ trì?", {"thế", "nào"}, {"làng"}),
+    ("Báo cáo sự cố gửi trong bao lâu?", {"lâu", "bao_lâu"}, {"sự_cố"}),
+    ("Phần đánh giá kết quả phải làm như thế nào?", {"như", "thế"}, {"đánh_giá"}),
+    ("Luật Giao dịch điện tử 2023 thay thế văn bản nào?", {"nào"}, {"thay_thế"}),
+    ("Thoi han gui bao cao su co la bao lau?", {"~lau"}, {"~thoi", "~han", "~gui"}),
+])
+def test_interrogative_phrases_are_not_words_of_the_question(composer: Composer, question: str, absent: set[str],
+                                                              kept: set[str]):
+    """However the tokenizer cuts "thế nào", "bao lâu", "như thế nào", their syllables (rare in the corpus: "lâu"
+    has an IDF near the highest) are not what the question is about; "thay thế" is a word of its own."""
+    weights = composer.lexicon.query(question).weights
+    assert not absent & set(weights) and kept <= set(weights)
+
+
 def test_a_bracketed_gloss_brings_no_unknown_word(composer: Composer):
     """"(electronic certificate)" restates the term before it: the corpus need not know its words."""
     lexicon = composer.lexicon

@@ -34,6 +34,11 @@ _QUESTION_WORDS = frozenset(
     ngày tháng nhất""".split()
 )
 _STRIPPED_QUESTION_WORDS = frozenset(strip_diacritics(w) for w in _QUESTION_WORDS)
+# Interrogative phrases, taken out before the question is cut into words: the tokenizer does not always join
+# them ("… 2026-2030 thế nào, ai …" gives "thế" and "nào"), and a lone "thế", "lâu" or "sánh" is a rare word of
+# the corpus that the question does not ask about.
+_INTERROGATIVE = re.compile(r"\b(?:(?:như|nhu)\s+)?(?:thế|the)\s+(?:nào|nao)\b|\b(?:ra\s+sao|bao\s+(?:lâu|lau|nhiêu|nhieu)|"
+                            r"lần\s+lượt|lan\s+luot|so\s+(?:sánh|sanh))\b", re.IGNORECASE)
 # An abbreviation the corpus never writes ("GDĐT") is no unknown word: its full form is analysed beside it.
 _ABBREVIATION_TERMS = frozenset(form for a in ABBREVIATIONS
                                 for form in (a.casefold(), "~" + strip_diacritics(a).casefold()))
@@ -159,7 +164,7 @@ class Lexicon:
 
     def query(self, question: str) -> QueryTerms:
         """The question's content terms with their weights, and the documents it names."""
-        terms = analyse(question)
+        terms = analyse(_INTERROGATIVE.sub(",", question))
         # A question typed with diacritics matches exactly; one without them matches by stripped form.
         plain = not _COMBINING.search(unicodedata.normalize("NFD", question)) and not re.search("[đĐ]", question)
         if plain:
