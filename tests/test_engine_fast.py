@@ -291,6 +291,14 @@ def test_interrogative_phrases_are_not_words_of_the_question(composer: Composer,
     assert not absent & set(weights) and kept <= set(weights)
 
 
+def test_an_abbreviation_weighs_by_its_full_form(composer: Composer):
+    """"KH CĐS" is "kế hoạch chuyển đổi số": a unit that writes the words out covers it as fully as one that writes
+    "CĐS", which as a word of its own is rare in the corpus."""
+    weights = composer.lexicon.query("Tổ công nghệ số cộng đồng trong KH CĐS cấp xã gồm những ai?").weights
+    assert {"chuyển_đổi", "kế_hoạch"} <= set(weights) and not {"cđs", "kh", "~cds"} & set(weights)
+    assert composer.lexicon.query("Luật GDĐT 2023 định nghĩa chữ ký số là gì?").unseen == ()
+
+
 def test_a_bracketed_gloss_brings_no_unknown_word(composer: Composer):
     """"(electronic certificate)" restates the term before it: the corpus need not know its words."""
     lexicon = composer.lexicon

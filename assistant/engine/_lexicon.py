@@ -39,7 +39,8 @@ _STRIPPED_QUESTION_WORDS = frozenset(strip_diacritics(w) for w in _QUESTION_WORD
 # the corpus that the question does not ask about.
 _INTERROGATIVE = re.compile(r"\b(?:(?:như|nhu)\s+)?(?:thế|the)\s+(?:nào|nao)\b|\b(?:ra\s+sao|bao\s+(?:lâu|lau|nhiêu|nhieu)|"
                             r"lần\s+lượt|lan\s+luot|so\s+(?:sánh|sanh))\b", re.IGNORECASE)
-# An abbreviation the corpus never writes ("GDĐT") is no unknown word: its full form is analysed beside it.
+# Abbreviations: a question's weighs by its full form, analysed beside it (``Lexicon.query``), so one the corpus
+# never writes ("GDĐT") is no unknown word.
 _ABBREVIATION_TERMS = frozenset(form for a in ABBREVIATIONS
                                 for form in (a.casefold(), "~" + strip_diacritics(a).casefold()))
 _DOC_NAME_STOP = frozenset({"số", "năm", "giai_đoạn", "giai", "đoạn"})
@@ -190,12 +191,14 @@ class Lexicon:
         quoted = set()
         for phrase in _QUOTED.findall(question):
             quoted.update(analyse(phrase))
-        content = [t for t in content if t not in name_terms]
+        # An abbreviation ("CĐS", "CNTT") weighs through its full form, analysed beside it: as itself it is rare
+        # (IDF 6-7), so it would favour the few units that abbreviate over those that write the words out.
+        content = [t for t in content if t not in name_terms and t not in _ABBREVIATION_TERMS]
         weights = {t: self._idf[t] * (2.0 if t in quoted else 1.0) for t in content if t in self._idf}
         # Without diacritics only the stripped forms ("~nau") say whether the corpus knows a word.
         # "Thẻ mô hình (model card)": the gloss's words restate the term before it; the corpus need not know them.
         glossed = set(analyse(" ".join(GLOSS.findall(question))))
-        unseen = tuple(t for t in content if t not in self._idf and t not in _ABBREVIATION_TERMS and t not in glossed
+        unseen = tuple(t for t in content if t not in self._idf and t not in glossed
                        and (not plain or t.startswith("~")))
         return QueryTerms(weights, unseen, named)
 
