@@ -6,6 +6,7 @@ test_compose and test_abstain."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -396,6 +397,54 @@ def test_a_khoan_of_a_plan_s_part_is_named_looked_up_and_answered(tmp_path: Path
     assert blocks[0].units[0].text.startswith("3. Tăng cường huy động")
     decision = Abstainer(embedder=corpus.embedder.name).decide(analysis, blocks, composer.lexicon)
     assert decision.answerable and decision.missing == ()
+
+
+# Nghị định 142/2026/NĐ-CP (Công báo số 278, 18-05-2026), verbatim: its opening, Điều 2 and its Chương VIII.
+DECREE_EXCERPT = """CHÍNH PHỦ
+Số: 142/2026/NĐ-CP
+Hà Nội, ngày 30 tháng 4 năm 2026
+NGHỊ ĐỊNH
+Quy định chi tiết một số điều và biện pháp thi hành Luật Trí tuệ nhân tạo
+Căn cứ Luật Trí tuệ nhân tạo số 134/2025/QH15;
+Chính phủ ban hành Nghị định quy định chi tiết một số điều và biện pháp thi hành Luật Trí tuệ nhân tạo.
+Chương I
+QUY ĐỊNH CHUNG
+Điều 2. Đối tượng áp dụng
+Nghị định này áp dụng đối với:
+1. Nhà cung cấp, nhà phát triển, bên triển khai, người sử dụng hệ thống trí tuệ nhân tạo, người bị ảnh hưởng bởi \
+hệ thống trí tuệ nhân tạo.
+2. Cơ quan, tổ chức, cá nhân Việt Nam và tổ chức, cá nhân nước ngoài tham gia vào hoạt động trí tuệ nhân tạo tại \
+Việt Nam.
+Chương VIII
+ĐIỀU KHOẢN THI HÀNH
+Điều 45. Hiệu lực thi hành
+Nghị định này có hiệu lực thi hành từ ngày 01 tháng 5 năm 2026.
+"""
+
+
+def test_a_decree_is_named_by_its_kind_and_the_law_it_carries_out(tmp_path: Path):
+    """"Nghị định hướng dẫn thi hành Luật Trí tuệ nhân tạo" is Nghị định 142/2026/NĐ-CP, whose title says it carries
+    out that law: its Điều 45 answers, not Điều 78 of the Luật CNTT 2006 ("Luật này có hiệu lực thi hành …"), and the
+    law, which the corpus does not hold, is no reason to refuse. No circular of the corpus carries it out."""
+    corpus_dir = tmp_path / "corpus"
+    shutil.copytree(CORPUS_DIR, corpus_dir)
+    (corpus_dir / "nd-142.txt").write_text(DECREE_EXCERPT, encoding="utf-8")
+    manifest = json.loads((corpus_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["documents"].append({
+        "id": "nd-142-2026", "source_file": "nd-142.txt", "title": "Nghị định quy định chi tiết một số điều và biện "
+        "pháp thi hành Luật Trí tuệ nhân tạo", "short_title": "Nghị định 142/2026/NĐ-CP", "kind": "decree",
+        "number": "142/2026/NĐ-CP", "issuer": "Chính phủ", "year": 2026, "status": "in_force"})
+    (corpus_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    corpus = memory_corpus(corpus_dir)
+    retriever, composer = Retriever(corpus), Composer(corpus)
+    abstainer = Abstainer(embedder=corpus.embedder.name)
+    question = "Nghị định hướng dẫn thi hành Luật Trí tuệ nhân tạo bắt đầu có hiệu lực từ ngày nào?"
+    assert composer.lexicon.query(question).named_docs == ("nd-142-2026",)
+    _, analysis, blocks = _ground(retriever, composer, question)
+    assert blocks[0].doc.doc.meta.id == "nd-142-2026"
+    assert "Nghị định này có hiệu lực thi hành từ ngày 01 tháng 5 năm 2026." in [u.text for u in blocks[0].units]
+    assert abstainer.decide(analysis, blocks, composer.lexicon).answerable
+    assert composer.lexicon.query("Thông tư hướng dẫn Luật Trí tuệ nhân tạo có hiệu lực từ ngày nào?").named_docs == ()
 
 
 def test_a_sentence_has_its_clause_s_title_as_context_whichever_unit_was_read_first(corpus: MemoryCorpus):

@@ -44,6 +44,9 @@ _INTERROGATIVE = re.compile(r"\b(?:(?:như|nhu)\s+)?(?:thế|the)\s+(?:nào|nao)
 _ABBREVIATION_TERMS = frozenset(form for a in ABBREVIATIONS
                                 for form in (a.casefold(), "~" + strip_diacritics(a).casefold()))
 _DOC_NAME_STOP = frozenset({"số", "năm", "giai_đoạn", "giai", "đoạn"})
+# A text made to carry out a law, by its title without diacritics: "Nghị định quy định chi tiết một số điều và
+# biện pháp thi hành Luật Trí tuệ nhân tạo", "Thông tư hướng dẫn Luật …"; its kind and the law's name.
+_CARRIES_OUT = re.compile(r"^(nghi dinh|thong tu)\b.*\b(?:thi hanh|huong dan|chi tiet)\b.*?\bluat (.+?)\s*$")
 _SPECIFIC_DF = 0.01  # a term in at most 1% of units is specific
 _NAMED = 0.7  # IDF-weighted share of a document's name a question must use to name it
 _NAMED_LEVELLESS = 0.85  # the same for its name less the levels in it, by a question naming no level
@@ -89,6 +92,8 @@ class Lexicon:
         self._leading_numbers: set[str] = set()  # their leading figures: "142" of "142/2026/NĐ-CP"
         self._by_leading_number: dict[str, list[str]] = {}  # "142" -> the doc ids numbered so
         self._laws: list[str] = []  # law names without "Luật", without diacritics
+        self._carrying_out: dict[str, tuple[str, str]] = {}  # doc id -> its kind and the law it carries out, plain
+        self._described: dict[str, frozenset[str]] = {}  # doc id -> the terms of that kind and law
         self._law_ids: set[str] = set()  # the corpus's laws, named only with the word "Luật"
         for doc in documents:
             for unit in doc.units:
@@ -118,6 +123,12 @@ class Lexicon:
                     self._by_leading_number.setdefault(lead.group(1), []).append(meta.id)
             if meta.kind == "law":
                 self._laws.append(_plain(meta.title).removeprefix("luat "))
+            elif (carries := _CARRIES_OUT.match(_plain(title := " ".join(meta.title.split())))) \
+                    and len(carries.string) == len(title):  # the same offsets with and without diacritics
+                self._carrying_out[meta.id] = (carries.group(1), carries.group(2))
+                # its words, as the question's, name it: "hướng dẫn … Luật Trí tuệ nhân tạo" asks of no law
+                self._described[meta.id] = _name_terms(title[carries.start(1):carries.end(1)] + " "
+                                                       + title[carries.start(2) - 5:])
         # Words many documents' names share ("KH CĐS", "kế hoạch") say little about which one is meant.
         name_df = Counter(t for name in self._doc_names.values() for t in name)
         self._name_idf = {t: math.log(1 + len(self._doc_names) / c) for t, c in name_df.items()}
@@ -186,8 +197,11 @@ class Lexicon:
                            or not levels and self._share(self._levelless_names[doc_id], asked) >= _NAMED_LEVELLESS))
         # "Nghị định 142", "Đề án 982", "CV 3816": a kind of text and the leading figure of a corpus number.
         by_number = [d for m in _KIND_NUMBER.finditer(question) for d in self._by_leading_number.get(m.group(1), ())]
-        named = tuple(dict.fromkeys([*named, *by_number]))
-        name_terms = set().union(*(self._doc_names[d] for d in named)) if named else set()
+        # "Nghị định hướng dẫn Luật Trí tuệ nhân tạo": a decree or circular by its kind and the law it carries out.
+        folded = " ".join(_plain(question).split())
+        by_law = [d for d, (kind, law) in self._carrying_out.items() if kind in folded and f"luat {law}" in folded]
+        named = tuple(dict.fromkeys([*named, *by_number, *by_law]))
+        name_terms = set().union(*(self._doc_names[d] for d in named), *(self._described[d] for d in by_law))
         quoted = set()
         for phrase in _QUOTED.findall(question):
             quoted.update(analyse(phrase))
