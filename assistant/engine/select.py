@@ -121,6 +121,9 @@ HAND_WEIGHTS = (1.0, _W_RANK, 0.0, 0.0, 0.0, _W_TITLE, _W_PRECISION, _W_NAMED, _
 _MAX_NAMED_UNITS = 60  # a clause the question names is quoted whole up to this many units
 _NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a named article must reach
 # "… Điều 23 quy định gì / nêu nội dung gì": words that ask for a clause's content, not about a topic.
+# "… quy định (về) gì", "… nói về gì", "… có nội dung gì": a question about what the clause it names says.
+_ASKS_ITS_CONTENT = re.compile(r"\b(?:quy định|nói|nêu|đề cập)\s+(?:về\s+)?(?:những\s+)?(?:gì|nội dung gì|vấn đề gì)|"
+                               r"\bnội dung\s+(?:gì|là gì)", re.IGNORECASE)
 _ASKS_CONTENT = frozenset({"quy_định", "quy", "định", "nội_dung", "nội", "dung", "nêu", "nói", "điều_chỉnh",
                            "điều", "chỉnh", "ghi", "viết"})
 
@@ -461,8 +464,8 @@ class Composer:
         if not units:
             return None
         block = Block(doc, tuple(units), "text", analysis.candidates[0].score, _period(doc, units[0]))
-        if lookup not in ("article", "actor"):
-            return block
+        if lookup not in ("article", "actor") or lookup == "article" and _ASKS_ITS_CONTENT.search(analysis.question):
+            return block  # "Điều 58 Luật CNTT 2006 quy định về gì …?" asks what the article says, whatever else
         query = lexicon.query(without_article(analysis.question))  # its words, not where it points
         asked = QueryTerms({t: w for t, w in query.weights.items() if t not in _ASKS_CONTENT}, query.unseen,
                            query.named_docs)
