@@ -21,7 +21,8 @@ from assistant.engine._lexicon import analyse
 from assistant.engine._units import document_units as load_units
 from assistant.engine.decide import Abstainer
 from assistant.engine.read import ArticleRef, scope_phrases
-from assistant.engine.select import SelectionModel, _capped, _lead_in, _national_plan, _with_neighbours
+from assistant.engine.select import (SelectionModel, _capped, _lead_asked, _lead_in, _national_plan,
+                                     _with_neighbours)
 from ingest.index import DENSE, SPARSE, EdgeVectorStore, SearchFilters
 from ingest.sparse import Bm25Encoder
 from tests.conftest import CORPUS_DIR
@@ -540,6 +541,17 @@ def test_a_task_question_a_text_answers_gets_one_answer_and_a_task_table_its_par
     _, analysis, blocks = _ground(retriever, composer, "Những nhiệm vụ về trung tâm dữ liệu giai đoạn 2026-2030 do "
                                                       "cơ quan nào chủ trì?")
     assert blocks[0].kind == "task" and len(blocks) > 1
+
+
+def test_counted_tasks_asked_of_an_agency_are_tasks_it_leads(retriever: Retriever, composer: Composer):
+    """"Soạn 3 nhiệm vụ … do Bộ Công an chủ trì": three rows of the 2026-2030 task table whose lead is Bộ Công an,
+    those of the first row's area first, then other areas', not rows another agency leads that score as high."""
+    assert _lead_asked("Soạn bảng 3 nhiệm vụ xã hội số do địa phương (UBND tỉnh) chủ trì.") == ("dia phuong",
+                                                                                            "ubnd tinh")
+    assert _lead_asked("Soạn 3 nhiệm vụ xã hội số giai đoạn 2026-2030.") == ()
+    _, _, blocks = _ground(retriever, composer, "Soạn 3 nhiệm vụ giai đoạn 2026-2030 do Bộ Công an chủ trì.")
+    assert len(blocks) == 3 and {b.kind for b in blocks} == {"task"}
+    assert all(b.doc.tasks[b.units[0].clause_id].lead.text == "Bộ Công an" for b in blocks)
 
 
 def test_the_asks_searched_on_their_own_are_those_naming_a_notion_of_their_own(composer: Composer):

@@ -45,8 +45,8 @@ from assistant.engine._qtype import QuestionType, ask_parts, classify
 from assistant.engine._slots import expected_value
 from assistant.engine._units import DocUnits, Unit, document_units
 from assistant.engine.corpus import CorpusReader
-from assistant.engine.read import (NATIONAL, Query, Scope, other_level, read_periods, read_query, scope_match,
-                                  scope_of, scope_phrases, without_article)
+from assistant.engine.read import (NATIONAL, Query, Scope, folded, other_level, read_periods, read_query,
+                                  scope_match, scope_of, scope_phrases, without_article)
 from assistant.engine.render import Block, Rendered, render
 from assistant.engine.retrieve import Passage
 from ingest.model import Clause
@@ -124,6 +124,7 @@ _NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a nam
 # "… quy định (về) gì", "… nói về gì", "… có nội dung gì": a question about what the clause it names says.
 _ASKS_ITS_CONTENT = re.compile(r"\b(?:quy định|nói|nêu|đề cập)\s+(?:về\s+)?(?:những\s+)?(?:gì|nội dung gì|vấn đề gì)|"
                                r"\bnội dung\s+(?:gì|là gì)", re.IGNORECASE)
+_ASKED_LEAD = re.compile(r"\b(?:do|giao cho|giao)\s+([^,.;?]{3,60}?)\s+(?:chủ trì|chu tri)\b", re.IGNORECASE)
 _ASKS_CONTENT = frozenset({"quy_định", "quy", "định", "nội_dung", "nội", "dung", "nêu", "nói", "điều_chỉnh",
                            "điều", "chỉnh", "ghi", "viết"})
 
@@ -342,6 +343,7 @@ class Composer:
         sources: set[tuple[str, str]] = set()
         # "soạn 3 nhiệm vụ": as many task records; "8 nhiệm vụ … là gì?" is one list of 8 items.
         ordered = self._first_anchor_first(analysis)
+        lead = _lead_asked(analysis.question)
         limit = max(_LIMITS[shape], analysis.qtype.count if ordered[0].unit.kind == "task" else 0)
         for cand in ordered:
             if len(chosen) >= limit or chosen and cand.score < _FLOOR * best:
@@ -350,7 +352,9 @@ class Composer:
                 continue
             block = self.grown(cand, analysis)
             source = (cand.unit.doc_id, block.period or "")
-            wanted = bool(chosen) and chosen[0].kind == "task" == block.kind and len(chosen) < analysis.qtype.count
+            # "soạn 3 nhiệm vụ xã hội số …": rows of the first one's area; "… do Bộ Công an chủ trì": that it leads
+            wanted = bool(chosen) and chosen[0].kind == "task" == block.kind and len(chosen) < analysis.qtype.count \
+                and _area(block) == _area(chosen[0]) and (not lead or _led_by(block.doc, block.units[0], lead))
             other = multi and source not in sources and _brings(block, chosen, analysis)
             # A near tie is a parallel answer in the same text (a list's sibling item, the next task row);
             # another text's near tie restates the answer or distracts from it, unless the question asks
@@ -370,7 +374,7 @@ class Composer:
             chosen.append(block)
             sources.add(source)
         if chosen and chosen[0].kind == "task" and len(chosen) < analysis.qtype.count:
-            chosen += self._sibling_tasks(chosen, analysis, lexicon)[:analysis.qtype.count - len(chosen)]
+            chosen += self._sibling_tasks(chosen, analysis, lexicon, lead)[:analysis.qtype.count - len(chosen)]
         if chosen and shape in ("factoid", "howto") and analysis.qtype.asks > 1 and not multi:
             for part in ask_parts(analysis.question):
                 if (extra := self._answer_to(part, chosen, analysis, docs, lexicon)) is not None:
@@ -410,15 +414,20 @@ class Composer:
             return None
         return self.grown(best, analysis)
 
-    def _sibling_tasks(self, chosen: list[Block], analysis: Analysis, lexicon: Lexicon) -> list[Block]:
-        """Further task rows of the first one's area, best first: "soạn bảng 3 nhiệm vụ xã hội số"
-        wants three rows of that area, whether or not retrieval brought each one."""
+    def _sibling_tasks(self, chosen: list[Block], analysis: Analysis, lexicon: Lexicon,
+                       lead: tuple[str, ...]) -> list[Block]:
+        """Further task rows, best first, whether or not retrieval brought each one: of the first one's area
+        ("soạn bảng 3 nhiệm vụ xã hội số" wants three rows of that area); when the question names the lead agency
+        ("… do Bộ Công an chủ trì"), those of its table that agency leads, its area's first."""
         first = chosen[0]
         area = first.doc.clauses[first.units[0].clause_id].parent
         taken = {(b.doc.doc.meta.id, b.units[0].seq) for b in chosen}
-        rows = [u for c in first.doc.children.get(area, ()) for u in first.doc.by_clause.get(c.id, ())
-                if u.kind == "task" and (u.doc_id, u.seq) not in taken]
-        scored = sorted(rows, key=lambda u: -lexicon.coverage(analysis.query, lexicon.terms(u)))
+        units = first.doc.units if lead else [u for c in first.doc.children.get(area, ())
+                                              for u in first.doc.by_clause.get(c.id, ())]
+        rows = [u for u in units if u.kind == "task" and (u.doc_id, u.seq) not in taken
+                and (not lead or _led_by(first.doc, u, lead))]
+        scored = sorted(rows, key=lambda u: (first.doc.clauses[u.clause_id].parent != area,
+                                             -lexicon.coverage(analysis.query, lexicon.terms(u))))
         return [Block(first.doc, (u,), "task", first.score, first.period) for u in scored]
 
     def render(self, blocks: list[Block], analysis: Analysis) -> Rendered:
@@ -621,6 +630,29 @@ def _referring_clause(block: Block) -> tuple[Unit, ...]:
     text = " ".join(u.text for u in units)
     # the khoản itself, not a point of it ("… quy định tại điểm a khoản 4 Điều này bao gồm …" defines a term of it)
     return units if re.search(rf"(?<!\b[a-zđ] )\bkhoản {re.escape(provision.number)} Điều này\b", text) else ()
+
+
+def _lead_asked(question: str) -> tuple[str, ...]:
+    """The agency a question asks tasks of, folded, each way it names it: "… do địa phương (UBND tỉnh) chủ trì"
+    -> ("dia phuong", "ubnd tinh"); none when it names none."""
+    found = _ASKED_LEAD.search(question)
+    if found is None:
+        return ()
+    return tuple(name for part in re.split(r"[()]", found.group(1)) if (name := folded(part)))
+
+
+def _led_by(doc: DocUnits, unit: Unit, names: tuple[str, ...]) -> bool:
+    """Whether the task record ``unit`` quotes has a lead agency that holds one of ``names`` (folded)."""
+    record = doc.tasks.get(unit.clause_id)
+    if record is None or record.lead is None:
+        return False
+    lead = folded(record.lead.text)
+    return any(re.search(rf"\b{re.escape(name)}\b", lead) for name in names)
+
+
+def _area(block: Block) -> tuple[str, str | None]:
+    """The document and the parent clause (a task table's area) of a block's first unit."""
+    return block.doc.doc.meta.id, block.doc.clauses[block.units[0].clause_id].parent
 
 
 def _lead_in(doc: DocUnits, unit: Unit) -> Unit | None:
