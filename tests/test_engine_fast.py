@@ -549,6 +549,8 @@ def test_counted_tasks_asked_of_an_agency_are_tasks_it_leads(retriever: Retrieve
     assert _lead_asked("Soạn bảng 3 nhiệm vụ xã hội số do địa phương (UBND tỉnh) chủ trì.") == ("dia phuong",
                                                                                             "ubnd tinh")
     assert _lead_asked("Soạn 3 nhiệm vụ xã hội số giai đoạn 2026-2030.") == ()
+    assert _lead_asked("CĐS lĩnh vực ngân hàng giai đoạn 2026-2030 do cơ quan nào chủ trì?") == ()
+    assert _lead_asked("cds linh vuc giao thong van tai 2026-2030 do bo nao chu tri?") == ()
     _, _, blocks = _ground(retriever, composer, "Soạn 3 nhiệm vụ giai đoạn 2026-2030 do Bộ Công an chủ trì.")
     assert len(blocks) == 3 and {b.kind for b in blocks} == {"task"}
     assert all(b.doc.tasks[b.units[0].clause_id].lead.text == "Bộ Công an" for b in blocks)

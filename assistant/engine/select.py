@@ -124,7 +124,8 @@ _NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a nam
 # "… quy định (về) gì", "… nói về gì", "… có nội dung gì": a question about what the clause it names says.
 _ASKS_ITS_CONTENT = re.compile(r"\b(?:quy định|nói|nêu|đề cập)\s+(?:về\s+)?(?:những\s+)?(?:gì|nội dung gì|vấn đề gì)|"
                                r"\bnội dung\s+(?:gì|là gì)", re.IGNORECASE)
-_ASKED_LEAD = re.compile(r"\b(?:do|giao cho|giao)\s+([^,.;?]{3,60}?)\s+(?:chủ trì|chu tri)\b", re.IGNORECASE)
+_ASKED_LEAD = re.compile(r"\b(?:do|giao cho)\s+([^,.;?]{3,60}?)\s+(?:chủ trì|chu tri)\b", re.IGNORECASE)
+_ASKS_WHICH = re.compile(r"\b(?:nào|nao|ai|gì|gi)\b", re.IGNORECASE)  # "do cơ quan nào chủ trì" names no agency
 _ASKS_CONTENT = frozenset({"quy_định", "quy", "định", "nội_dung", "nội", "dung", "nêu", "nói", "điều_chỉnh",
                            "điều", "chỉnh", "ghi", "viết"})
 
@@ -636,7 +637,7 @@ def _lead_asked(question: str) -> tuple[str, ...]:
     """The agency a question asks tasks of, folded, each way it names it: "… do địa phương (UBND tỉnh) chủ trì"
     -> ("dia phuong", "ubnd tinh"); none when it names none."""
     found = _ASKED_LEAD.search(question)
-    if found is None:
+    if found is None or _ASKS_WHICH.search(found.group(1)):
         return ()
     return tuple(name for part in re.split(r"[()]", found.group(1)) if (name := folded(part)))
 
