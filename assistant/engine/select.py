@@ -120,12 +120,13 @@ HAND_WEIGHTS = (1.0, _W_RANK, 0.0, 0.0, 0.0, _W_TITLE, _W_PRECISION, _W_NAMED, _
                  _W_DEFINES, -_W_FRAME, 0.1, -0.05, -0.1, 0.0, 0.0, 0.0)
 _MAX_NAMED_UNITS = 60  # a clause the question names is quoted whole up to this many units
 _NAMED_COVERAGE = 0.9  # share of the best unit's coverage of the question a named article must reach
-# "… Điều 23 quy định gì / nêu nội dung gì": words that ask for a clause's content, not about a topic.
 # "… quy định (về) gì", "… nói về gì", "… có nội dung gì": a question about what the clause it names says.
 _ASKS_ITS_CONTENT = re.compile(r"\b(?:quy định|nói|nêu|đề cập)\s+(?:về\s+)?(?:những\s+)?(?:gì|nội dung gì|vấn đề gì)|"
                                r"\bnội dung\s+(?:gì|là gì)", re.IGNORECASE)
+# "… do Bộ Công an chủ trì": the agency whose tasks are asked for.
 _ASKED_LEAD = re.compile(r"\b(?:do|giao cho)\s+([^,.;?]{3,60}?)\s+(?:chủ trì|chu tri)\b", re.IGNORECASE)
 _ASKS_WHICH = re.compile(r"\b(?:nào|nao|ai|gì|gi)\b", re.IGNORECASE)  # "do cơ quan nào chủ trì" names no agency
+# "… Điều 23 quy định gì / nêu nội dung gì": words that ask for a clause's content, not about a topic.
 _ASKS_CONTENT = frozenset({"quy_định", "quy", "định", "nội_dung", "nội", "dung", "nêu", "nói", "điều_chỉnh",
                            "điều", "chỉnh", "ghi", "viết"})
 
