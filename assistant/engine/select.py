@@ -575,7 +575,10 @@ def _brings(block: Block, chosen: list[Block], analysis: Analysis) -> bool:
     doc_id = block.doc.doc.meta.id
     if doc_id in named_docs and all(b.doc.doc.meta.id != doc_id for b in chosen):
         return True
+    # A block for the span of every period asked (a "2026-2030" target beside "2025-2027" and "2028-2030") is for
+    # none of them in particular.
     return any(_overlaps(block.period, period) and not any(_overlaps(b.period, period) for b in chosen)
+               and not any(_overlaps(block.period, other) for other in periods if other != period)
                for period in periods)
 
 
