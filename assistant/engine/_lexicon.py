@@ -34,11 +34,13 @@ _QUESTION_WORDS = frozenset(
     ngày tháng nhất""".split()
 )
 _STRIPPED_QUESTION_WORDS = frozenset(strip_diacritics(w) for w in _QUESTION_WORDS)
-# Interrogative phrases, taken out before the question is cut into words: the tokenizer does not always join
-# them ("… 2026-2030 thế nào, ai …" gives "thế" and "nào"), and a lone "thế", "lâu" or "sánh" is a rare word of
-# the corpus that the question does not ask about.
-_INTERROGATIVE = re.compile(r"\b(?:(?:như|nhu)\s+)?(?:thế|the)\s+(?:nào|nao)\b|\b(?:ra\s+sao|bao\s+(?:lâu|lau|nhiêu|nhieu)|"
-                            r"lần\s+lượt|lan\s+luot|so\s+(?:sánh|sanh))\b", re.IGNORECASE)
+# Interrogative phrases and the verbs that ask where something is mentioned ("được nhắc trong …", "đề cập"), taken
+# out before the question is cut into words: the tokenizer does not always join them ("… 2026-2030 thế nào, ai …"
+# gives "thế" and "nào"), and a lone "thế", "lâu", "sánh" or "nhắc" is a rare word of the corpus (or one it never
+# uses) that the question does not ask about.
+_QUESTION_PHRASES = re.compile(r"\b(?:(?:như|nhu)\s+)?(?:thế|the)\s+(?:nào|nao)\b|\b(?:ra\s+sao|bao\s+(?:lâu|lau|nhiêu|nhieu)|"
+                               r"lần\s+lượt|lan\s+luot|so\s+(?:sánh|sanh)|(?:nhắc(?!\s+nhở)|nhac(?!\s+nho)|đề\s+cập|de\s+cap)"
+                               r"(?:\s+(?:đến|tới|den|toi))?)\b", re.IGNORECASE)
 # Abbreviations: a question's weighs by its full form, analysed beside it (``Lexicon.query``), so one the corpus
 # never writes ("GDĐT") is no unknown word.
 _ABBREVIATION_TERMS = frozenset(form for a in ABBREVIATIONS
@@ -176,7 +178,7 @@ class Lexicon:
 
     def query(self, question: str) -> QueryTerms:
         """The question's content terms with their weights, and the documents it names."""
-        terms = analyse(_INTERROGATIVE.sub(",", question))
+        terms = analyse(_QUESTION_PHRASES.sub(",", question))
         # A question typed with diacritics matches exactly; one without them matches by stripped form.
         plain = not _COMBINING.search(unicodedata.normalize("NFD", question)) and not re.search("[đĐ]", question)
         if plain:
