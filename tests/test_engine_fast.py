@@ -407,7 +407,8 @@ def test_a_khoan_of_a_plan_s_part_is_named_looked_up_and_answered(tmp_path: Path
     assert decision.answerable and decision.missing == ()
 
 
-# Nghị định 142/2026/NĐ-CP (Công báo số 278, 18-05-2026), verbatim: its opening, Điều 2 and its Chương VIII.
+# Nghị định 142/2026/NĐ-CP (Công báo số 278, 18-05-2026): lines of its opening, Điều 2 and Điều 45, each verbatim;
+# the rest is left out.
 DECREE_EXCERPT = """CHÍNH PHỦ
 Số: 142/2026/NĐ-CP
 Hà Nội, ngày 30 tháng 4 năm 2026
