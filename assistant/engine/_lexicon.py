@@ -41,14 +41,14 @@ _STRIPPED_QUESTION_WORDS = frozenset(strip_diacritics(w) for w in _QUESTION_WORD
 _QUESTION_PHRASES = re.compile(r"\b(?:(?:như|nhu)\s+)?(?:thế|the)\s+(?:nào|nao)\b|\b(?:ra\s+sao|bao\s+(?:lâu|lau|nhiêu|nhieu)|"
                                r"lần\s+lượt|lan\s+luot|so\s+(?:sánh|sanh)|(?:nhắc(?!\s+nhở)|nhac(?!\s+nho)|đề\s+cập|de\s+cap)"
                                r"(?:\s+(?:đến|tới|den|toi))?)\b", re.IGNORECASE)
-# Abbreviations: a question's weighs by its full form, analysed beside it (``Lexicon.query``), so one the corpus
-# never writes ("GDĐT") is no unknown word.
+# Abbreviations: in a question one weighs by its full form, analysed beside it (``Lexicon.query``), so one the
+# corpus never writes ("GDĐT") is no unknown word.
 _ABBREVIATION_TERMS = frozenset(form for a in ABBREVIATIONS
                                 for form in (a.casefold(), "~" + strip_diacritics(a).casefold()))
 _DOC_NAME_STOP = frozenset({"số", "năm", "giai_đoạn", "giai", "đoạn"})
 # A text made to carry out a law, by its title without diacritics: "Nghị định quy định chi tiết một số điều và
 # biện pháp thi hành Luật Trí tuệ nhân tạo", "Thông tư hướng dẫn Luật …"; its kind and the law's name.
-_CARRIES_OUT = re.compile(r"^(nghi dinh|thong tu)\b.*\b(?:thi hanh|huong dan|chi tiet)\b.*?\bluat (.+?)\s*$")
+_CARRIES_OUT = re.compile(r"^(nghi dinh|thong tu)\b.*\b(?:thi hanh|huong dan|chi tiet)\b.*?\b(luat .+?)\s*$")
 _SPECIFIC_DF = 0.01  # a term in at most 1% of units is specific
 _NAMED = 0.7  # IDF-weighted share of a document's name a question must use to name it
 _NAMED_LEVELLESS = 0.85  # the same for its name less the levels in it, by a question naming no level
@@ -94,7 +94,7 @@ class Lexicon:
         self._leading_numbers: set[str] = set()  # their leading figures: "142" of "142/2026/NĐ-CP"
         self._by_leading_number: dict[str, list[str]] = {}  # "142" -> the doc ids numbered so
         self._laws: list[str] = []  # law names without "Luật", without diacritics
-        self._carrying_out: dict[str, tuple[str, str]] = {}  # doc id -> its kind and the law it carries out, plain
+        self._carrying_out: dict[str, tuple[str, str]] = {}  # doc id -> its kind and "luat …" it carries out, plain
         self._described: dict[str, frozenset[str]] = {}  # doc id -> the terms of that kind and law
         self._law_ids: set[str] = set()  # the corpus's laws, named only with the word "Luật"
         for doc in documents:
@@ -129,8 +129,8 @@ class Lexicon:
                     and len(carries.string) == len(title):  # the same offsets with and without diacritics
                 self._carrying_out[meta.id] = (carries.group(1), carries.group(2))
                 # its words, as the question's, name it: "hướng dẫn … Luật Trí tuệ nhân tạo" asks of no law
-                self._described[meta.id] = _name_terms(title[carries.start(1):carries.end(1)] + " "
-                                                       + title[carries.start(2) - 5:])
+                self._described[meta.id] = _name_terms(f"{title[carries.start(1):carries.end(1)]} "
+                                                       f"{title[carries.start(2):carries.end(2)]}")
         # Words many documents' names share ("KH CĐS", "kế hoạch") say little about which one is meant.
         name_df = Counter(t for name in self._doc_names.values() for t in name)
         self._name_idf = {t: math.log(1 + len(self._doc_names) / c) for t, c in name_df.items()}
@@ -201,7 +201,7 @@ class Lexicon:
         by_number = [d for m in _KIND_NUMBER.finditer(question) for d in self._by_leading_number.get(m.group(1), ())]
         # "Nghị định hướng dẫn Luật Trí tuệ nhân tạo": a decree or circular by its kind and the law it carries out.
         folded = " ".join(_plain(question).split())
-        by_law = [d for d, (kind, law) in self._carrying_out.items() if kind in folded and f"luat {law}" in folded]
+        by_law = [d for d, (kind, law) in self._carrying_out.items() if kind in folded and law in folded]
         named = tuple(dict.fromkeys([*named, *by_number, *by_law]))
         name_terms = set().union(*(self._doc_names[d] for d in named), *(self._described[d] for d in by_law))
         quoted = set()
