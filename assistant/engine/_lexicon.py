@@ -94,8 +94,8 @@ class Lexicon:
         self._leading_numbers: set[str] = set()  # their leading figures: "142" of "142/2026/NĐ-CP"
         self._by_leading_number: dict[str, list[str]] = {}  # "142" -> the doc ids numbered so
         self._laws: list[str] = []  # law names without "Luật", without diacritics
-        self._carrying_out: dict[str, tuple[str, str]] = {}  # doc id -> its kind and "luat …" it carries out, plain
-        self._described: dict[str, frozenset[str]] = {}  # doc id -> the terms of that kind and law
+        # doc id -> its kind and the "luat …" it carries out (plain), and the terms of both as the title writes them
+        self._carrying_out: dict[str, tuple[str, str, frozenset[str]]] = {}
         self._law_ids: set[str] = set()  # the corpus's laws, named only with the word "Luật"
         for doc in documents:
             for unit in doc.units:
@@ -127,10 +127,9 @@ class Lexicon:
                 self._laws.append(_plain(meta.title).removeprefix("luat "))
             elif (carries := _CARRIES_OUT.match(_plain(title := " ".join(meta.title.split())))) \
                     and len(carries.string) == len(title):  # the same offsets with and without diacritics
-                self._carrying_out[meta.id] = (carries.group(1), carries.group(2))
                 # its words, as the question's, name it: "hướng dẫn … Luật Trí tuệ nhân tạo" asks of no law
-                self._described[meta.id] = _name_terms(f"{title[carries.start(1):carries.end(1)]} "
-                                                       f"{title[carries.start(2):carries.end(2)]}")
+                self._carrying_out[meta.id] = (carries.group(1), carries.group(2), _name_terms(
+                    f"{title[carries.start(1):carries.end(1)]} {title[carries.start(2):carries.end(2)]}"))
         # Words many documents' names share ("KH CĐS", "kế hoạch") say little about which one is meant.
         name_df = Counter(t for name in self._doc_names.values() for t in name)
         self._name_idf = {t: math.log(1 + len(self._doc_names) / c) for t, c in name_df.items()}
@@ -201,9 +200,9 @@ class Lexicon:
         by_number = [d for m in _KIND_NUMBER.finditer(question) for d in self._by_leading_number.get(m.group(1), ())]
         # "Nghị định hướng dẫn Luật Trí tuệ nhân tạo": a decree or circular by its kind and the law it carries out.
         folded = " ".join(_plain(question).split())
-        by_law = [d for d, (kind, law) in self._carrying_out.items() if kind in folded and law in folded]
+        by_law = {d: terms for d, (kind, law, terms) in self._carrying_out.items() if kind in folded and law in folded}
         named = tuple(dict.fromkeys([*named, *by_number, *by_law]))
-        name_terms = set().union(*(self._doc_names[d] for d in named), *(self._described[d] for d in by_law))
+        name_terms = set().union(*(self._doc_names[d] for d in named), *by_law.values())
         quoted = set()
         for phrase in _QUOTED.findall(question):
             quoted.update(analyse(phrase))

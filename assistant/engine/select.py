@@ -422,13 +422,13 @@ class Composer:
         ("soạn bảng 3 nhiệm vụ xã hội số" wants three rows of that area); when the question names the lead agency
         ("… do Bộ Công an chủ trì"), those of its table that agency leads, its area's first."""
         first = chosen[0]
-        area = first.doc.clauses[first.units[0].clause_id].parent
+        area = _parent(first.doc, first.units[0])
         taken = {(b.doc.doc.meta.id, b.units[0].seq) for b in chosen}
         units = first.doc.units if lead else [u for c in first.doc.children.get(area, ())
                                               for u in first.doc.by_clause.get(c.id, ())]
         rows = [u for u in units if u.kind == "task" and (u.doc_id, u.seq) not in taken
                 and (not lead or _led_by(first.doc, u, lead))]
-        scored = sorted(rows, key=lambda u: (first.doc.clauses[u.clause_id].parent != area,
+        scored = sorted(rows, key=lambda u: (_parent(first.doc, u) != area,
                                              -lexicon.coverage(analysis.query, lexicon.terms(u))))
         return [Block(first.doc, (u,), "task", first.score, first.period) for u in scored]
 
@@ -655,9 +655,14 @@ def _led_by(doc: DocUnits, unit: Unit, names: tuple[str, ...]) -> bool:
     return any(re.search(rf"\b{re.escape(name)}\b", lead) for name in names)
 
 
+def _parent(doc: DocUnits, unit: Unit) -> str | None:
+    """The clause above the one holding ``unit``: a task row's area."""
+    return doc.clauses[unit.clause_id].parent
+
+
 def _area(block: Block) -> tuple[str, str | None]:
-    """The document and the parent clause (a task table's area) of a block's first unit."""
-    return block.doc.doc.meta.id, block.doc.clauses[block.units[0].clause_id].parent
+    """The document and the area of a block's first unit."""
+    return block.doc.doc.meta.id, _parent(block.doc, block.units[0])
 
 
 def _lead_in(doc: DocUnits, unit: Unit) -> Unit | None:
